@@ -1,0 +1,94 @@
+"""The implementation under test: chosen once, by module name, loudly.
+
+A *target* is any importable module that defines rules under conventional
+names: ``<op>_vjp`` (a ``jax.custom_vjp``, reverse mode only) and/or
+``<op>_jvp`` (a ``jax.custom_jvp``, forward and reverse mode). For softplus
+that is ``softplus_vjp`` and ``softplus_jvp``. The harness never imports an
+implementation by a hard-wired import: it resolves the name given with
+``--target`` (or ``CONFORMANCE_TARGET``) here, and every property and the
+report run on what this module returns.
+
+>>> target = load_target("stable_ops")
+>>> sorted(target.variants("softplus"))
+['jvp', 'vjp']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+import types
+from typing import Callable, Mapping
+
+DEFAULT_TARGET = "stable_ops"
+TARGET_ENV_VAR = "CONFORMANCE_TARGET"
+
+#: Variant name -> which modes of differentiation it supports.
+#: A ``custom_vjp`` function cannot be differentiated in forward mode.
+VARIANT_MODES: Mapping[str, tuple[str, ...]] = {
+    "vjp": ("reverse",),
+    "jvp": ("reverse", "forward"),
+}
+VARIANTS = tuple(VARIANT_MODES)
+
+
+class TargetError(Exception):
+    """The requested target cannot be used; the message is one line for the user."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """A loaded target module and the rules it provides."""
+
+    name: str
+    module: types.ModuleType
+
+    def rule(self, op: str, variant: str) -> Callable | None:
+        """``<op>_<variant>`` from the module, or None where it is not defined."""
+        if variant not in VARIANT_MODES:
+            raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        fn = getattr(self.module, f"{op}_{variant}", None)
+        return fn if callable(fn) else None
+
+    def variants(self, op: str) -> dict[str, Callable]:
+        """The variants of ``op`` that the module defines, by variant name."""
+        found = {v: self.rule(op, v) for v in VARIANTS}
+        return {v: fn for v, fn in found.items() if fn is not None}
+
+    def missing_reason(self, op: str, variant: str) -> str:
+        """Why a variant is skipped, for the skip message."""
+        return f"target {self.name!r} does not define {op}_{variant}"
+
+
+def target_name_from_env(cli_value: str | None = None) -> str:
+    """The target module name: the command line wins, then the environment, then the default."""
+    return cli_value or os.environ.get(TARGET_ENV_VAR) or DEFAULT_TARGET
+
+
+def load_target(name: str, *, ops: tuple[str, ...] = ("softplus",)) -> Target:
+    """Import the module ``name`` and check it defines at least one rule for ``ops``.
+
+    Raises :class:`TargetError` with a one-line message when the module does not
+    exist, fails to import (the message names the exception), or defines no
+    ``<op>_vjp``/``<op>_jvp`` for any of ``ops``.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise TargetError(f"--target must name an importable module, got {name!r}")
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            raise TargetError(
+                f"--target {name!r}: no module named {exc.name!r} "
+                "(is it installed, or on PYTHONPATH?)") from None
+        raise TargetError(
+            f"--target {name!r} failed to import: {type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # any import-time failure of user code
+        raise TargetError(
+            f"--target {name!r} failed to import: {type(exc).__name__}: {exc}") from None
+    target = Target(name=name, module=module)
+    if not any(target.variants(op) for op in ops):
+        wanted = ", ".join(f"{op}_{v}" for op in ops for v in VARIANTS)
+        raise TargetError(f"--target {name!r} defines none of: {wanted}")
+    return target
