@@ -1,0 +1,85 @@
+"""Ground truth for float32/float64 numerics: correctly rounded values and ulp errors.
+
+The exact value of a function is computed with mpmath and rounded, with
+certainty, into float32 or float64; errors of other implementations are
+measured in ulps of their own format.  Only mpmath and numpy are used.
+
+Public API
+----------
+``correctly_rounded(fn, *args, dtype=None) -> np.ndarray``
+    ``fn`` (a function of mpmath ``mpf`` arguments) at the exact binary values
+    of ``args`` (float32/float64 arrays, broadcast together), rounded to
+    nearest, ties to even, into ``dtype`` (default: the inputs' result type).
+``ulp_error(actual, fn, *args) -> np.ndarray``
+    ``|actual - fn(*args)| / ulp(fn(*args))`` in ``actual``'s format, float64.
+``ulp(x) -> np.ndarray``
+    The ulp of each value of ``x`` in its own format.
+``float_format(dtype) -> FloatFormat``
+    Precision, exponent range, smallest subnormal/normal and max of a format.
+``functions``
+    mpmath definitions of softplus, sigmoid and their first two derivatives.
+``clear_cache()``
+    Forget cached reference values.
+``PrecisionCapExceeded``, ``EvaluationError``
+    Raised when a rounding stays uncertain at the precision cap, or ``fn`` raises.
+
+Guarantees
+----------
+* Results are IEEE 754 round-to-nearest-even in the target format, rounded
+  once, directly at the target's precision and exponent range: subnormal
+  results are exact roundings (no double rounding through float64), values at
+  or beyond ``max + ulp(max)/2`` give ``±inf``, negative values that round to
+  zero give ``-0.0``.
+* The rounding is certain under one stated assumption: ``fn`` is accurate to
+  within ``2**ERROR_SLACK_BITS`` (256) ulps of mpmath's working precision.
+  Precision is raised (Ziv's strategy) until the rounding is decided, or
+  :class:`PrecisionCapExceeded` is raised; a wrong number is never returned
+  knowingly.  Exact ties and exact zeros are recognised when ``fn`` returns the
+  identical value at two successive precisions.
+* ``nan`` where ``fn`` is undefined (a nan result, or complex with nonzero
+  imaginary part such as ``log(-1)``).  ``±inf``/``nan`` inputs reach ``fn`` as
+  ``mpf('±inf')``/``mpf('nan')``.
+* Inputs must carry a float32/float64 dtype; anything else (Python floats,
+  lists, integers, bool, float16, bfloat16, complex, object) is a TypeError
+  naming what was given.  Shapes that do not broadcast are a ValueError.
+* mpmath's precision is changed only inside ``mpmath.workprec`` scopes.  Not
+  thread-safe (mpmath's context is global).
+
+Example
+-------
+>>> import mpmath, numpy as np, reference
+>>> from reference.functions import softplus
+>>> x = np.array([-800.0, 0.0, 800.0], dtype=np.float32)
+>>> reference.correctly_rounded(softplus, x)
+array([0.000000e+00, 6.931472e-01, 8.000000e+02], dtype=float32)
+>>> naive = np.log1p(np.exp(np.float32(0.5)))
+>>> float(reference.ulp_error(naive, softplus, np.float32(0.5))) <= 1.0
+True
+"""
+
+from reference import functions
+from reference.rounding import (
+    ERROR_SLACK_BITS,
+    MAX_WORKING_PRECISION,
+    EvaluationError,
+    FloatFormat,
+    PrecisionCapExceeded,
+    clear_cache,
+    correctly_rounded,
+    float_format,
+)
+from reference.ulp import ulp, ulp_error
+
+__all__ = [
+    "correctly_rounded",
+    "ulp_error",
+    "ulp",
+    "float_format",
+    "FloatFormat",
+    "functions",
+    "clear_cache",
+    "PrecisionCapExceeded",
+    "EvaluationError",
+    "ERROR_SLACK_BITS",
+    "MAX_WORKING_PRECISION",
+]
