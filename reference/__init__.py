@@ -35,7 +35,8 @@ Guarantees
   Precision is raised (Ziv's strategy) until the rounding is decided, or
   :class:`PrecisionCapExceeded` is raised; a wrong number is never returned
   knowingly.  Exact ties and exact zeros are recognised when ``fn`` returns the
-  identical value at two successive precisions.
+  identical value at two successive precisions, the higher at least
+  ``EXACT_CONFIRMATION_PRECISION`` (8192) bits.
 * ``nan`` where ``fn`` is undefined (a nan result, or complex with nonzero
   imaginary part such as ``log(-1)``).  ``±inf``/``nan`` inputs reach ``fn`` as
   ``mpf('±inf')``/``mpf('nan')``.
@@ -60,6 +61,7 @@ True
 from reference import functions
 from reference.rounding import (
     ERROR_SLACK_BITS,
+    EXACT_CONFIRMATION_PRECISION,
     MAX_WORKING_PRECISION,
     EvaluationError,
     FloatFormat,
@@ -82,4 +84,5 @@ __all__ = [
     "EvaluationError",
     "ERROR_SLACK_BITS",
     "MAX_WORKING_PRECISION",
+    "EXACT_CONFIRMATION_PRECISION",
 ]

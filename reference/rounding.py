@@ -29,10 +29,14 @@ Exact results.  Ziv's loop never ends on a value that lies *exactly* on a
 rounding boundary (a tie such as ``x + y`` landing halfway between two
 float32 values) or on an exact zero.  Such a result is accepted as exact when
 ``fn`` returns the identical value at two successive precisions, the higher one
-at least ``2 p + GUARD_BITS`` bits; it is then rounded exactly (a tie goes to
-the even neighbour).  An inexact value agreeing to that many bits with a short
-one would have to be closer to it than any hardest-to-round case known for
-these formats.  A result that ``fn`` returns as a Python ``int`` or ``float``
+at least :data:`EXACT_CONFIRMATION_PRECISION` (8192) bits; it is then rounded
+exactly (a tie goes to the even neighbour).  The threshold is high on purpose:
+sums of float64 inputs can sit within ``2**-1900`` of a tie without being one
+(``max + ulp(max)/2 - 2**-900`` is identical at 85, 117 and 181 bits, yet rounds
+to ``max``, not ``inf``), and hardest-to-round transcendental cases sit within
+about ``2**-(2p + 10)``.  Exact zeros and ties therefore cost about nine
+evaluations, up to 8245 bits, which is cheap for the simple expressions that
+produce them.  A result that ``fn`` returns as a Python ``int`` or ``float``
 is exact by construction and rounded at once.
 
 Signed zeros.  mpmath has no negative zero, so the sign of a zero result is
@@ -84,6 +88,7 @@ __all__ = [
     "GUARD_BITS",
     "ERROR_SLACK_BITS",
     "MAX_WORKING_PRECISION",
+    "EXACT_CONFIRMATION_PRECISION",
 ]
 
 GUARD_BITS = 32
@@ -97,6 +102,9 @@ MAX_WORKING_PRECISION = 10_000
 
 ZERO_PROBE_EXPONENT = -100_000
 """A zero input is probed at ``±2**ZERO_PROBE_EXPONENT`` to decide the sign of an exact zero result."""
+
+EXACT_CONFIRMATION_PRECISION = 8192
+"""A value identical at two successive precisions, the higher at least this many bits, is taken as exact."""
 
 CACHE_SIZE = 1 << 17
 
@@ -355,12 +363,11 @@ def ziv_loop(
     ``settle(evaluation, precision, confirmed_exact)`` is called after each
     evaluation; ``confirmed_exact`` is True when the value is exact (an int or
     float result) or identical to the previous precision's value at
-    ``2 * fmt.precision + GUARD_BITS`` bits or more, in which case ``settle``
+    ``EXACT_CONFIRMATION_PRECISION`` bits or more, in which case ``settle``
     must not return None.  Precision goes ``p + guard_bits``, ``p + 2 guard_bits``,
     ``p + 4 guard_bits``, ... and :class:`PrecisionCapExceeded` is raised past
     ``MAX_WORKING_PRECISION``.
     """
-    confirmation_precision = 2 * fmt.precision + GUARD_BITS
     previous = previous_precision = None
     while True:
         precision = fmt.precision + guard_bits
@@ -375,7 +382,7 @@ def ziv_loop(
         evaluation = evaluate(fn, inputs, precision=precision)
         confirmed = evaluation.exact or (
             previous is not None
-            and precision >= confirmation_precision
+            and precision >= EXACT_CONFIRMATION_PRECISION
             and evaluation.value == previous
         )
         result = settle(evaluation, precision, confirmed)
@@ -467,10 +474,12 @@ def add_location_note(error: BaseException, *, index: int, shape: tuple, arrays)
     """Attach the element index and the inputs' dtypes to an exception raised mid-array."""
     where = np.unravel_index(index, shape) if shape else ()
     dtypes = ", ".join(array.dtype.name for array in arrays)
-    error.add_note(
+    note = (
         f"at broadcast index {tuple(int(i) for i in where)} of inputs with "
         f"shape {shape} and dtypes ({dtypes})"
     )
+    if hasattr(error, "add_note"):  # Python >= 3.11
+        error.add_note(note)
 
 
 def correctly_rounded(fn: Callable, *args, dtype: object = None) -> np.ndarray:
