@@ -42,7 +42,7 @@ class Target:
     """A loaded target module and the rules it provides."""
 
     name: str
-    module: types.ModuleType
+    module: types.ModuleType = dataclasses.field(repr=False)
 
     def rule(self, op: str, variant: str) -> Callable | None:
         """``<op>_<variant>`` from the module, or None where it is not defined."""

@@ -1,0 +1,136 @@
+"""The pytest plugin: options, the run header, parametrization and the summary.
+
+Registered as the ``pytest11`` entry point ``conformance`` when the package is
+installed, so ``pytest --pyargs properties --target mypkg.ops`` works from any
+directory. Options (each also settable by environment variable):
+
+- ``--target MODULE`` (``CONFORMANCE_TARGET``): the implementation under test,
+  default ``stable_ops``;
+- ``--dtype float32|float64`` (``CONFORMANCE_DTYPE``): default both. float32
+  tests run with JAX's default 32-bit mode, float64 tests with x64 enabled;
+  the switch is scoped to each test and never leaks;
+- ``--budget OP:ORDER:DTYPE=ULPS``: override a ULP budget (repeatable);
+- ``--subnormals auto|strict``: the subnormal policy (see README).
+
+Hypothesis profiles ``dev`` (the default here), ``ci`` and ``thorough`` are
+registered; choose one with Hypothesis' own ``--hypothesis-profile``. None has
+a deadline: JIT compilation of the first example would trip it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from properties import backend, ledger
+from properties.budgets import BudgetTable
+from properties.ops import OPS
+from properties.target import TargetError, load_target, target_name_from_env
+
+DTYPES = ("float32", "float64")
+DTYPE_ENV_VAR = "CONFORMANCE_DTYPE"
+_LEDGER_PROPERTY = "conformance_ledger"
+
+_COMMON = dict(
+    deadline=None,  # JIT compilation is slow and happens inside the first example
+    print_blob=True,  # failures print @reproduce_failure
+    # The per-test x64 fixture is deliberately per test, not per example;
+    # reference values (mpmath) make examples slow by design.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=15, **_COMMON)
+settings.register_profile("ci", max_examples=40, derandomize=True, **_COMMON)
+settings.register_profile("thorough", max_examples=1000, **_COMMON)
+
+_run_table: dict[tuple, dict] = {}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "conformance of JAX custom differentiation rules")
+    group.addoption("--target", default=None, metavar="MODULE",
+                    help="module defining <op>_vjp and/or <op>_jvp "
+                         "(env CONFORMANCE_TARGET; default stable_ops)")
+    group.addoption("--dtype", default=None, choices=DTYPES,
+                    help=f"test only this dtype (env {DTYPE_ENV_VAR}; default both)")
+    group.addoption("--budget", action="append", default=[], metavar="OP:ORDER:DTYPE=ULPS",
+                    help="override a ULP budget for this run, e.g. softplus:2:float32=4 "
+                         "(* matches any field; repeatable; printed in the header)")
+    group.addoption("--subnormals", default="auto", choices=("auto", "strict"),
+                    help="auto: results flushed to 0 where the exact value is subnormal are "
+                         "accepted (and counted) only where the backend flushes; strict: never")
+
+
+def _selected_dtypes(config) -> tuple[str, ...]:
+    chosen = config.getoption("dtype") or os.environ.get(DTYPE_ENV_VAR)
+    if chosen is None:
+        return DTYPES
+    if chosen not in DTYPES:
+        raise pytest.UsageError(f"{DTYPE_ENV_VAR} must be one of {DTYPES}, got {chosen!r}")
+    return (chosen,)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "exhaustive: sweeps every float32 input (run with -m exhaustive)")
+    if config.getoption("hypothesis_profile", None) is None:
+        settings.load_profile("dev")
+    try:
+        config.conformance_target = load_target(target_name_from_env(config.getoption("target")),
+                                                ops=tuple(OPS))
+        config.conformance_budgets = BudgetTable(tuple(config.getoption("budget")))
+    except (TargetError, ValueError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.conformance_dtypes = _selected_dtypes(config)
+
+
+def pytest_report_header(config):
+    target = config.conformance_target
+    variants = "; ".join(f"{op}: {', '.join(target.variants(op)) or 'none'}" for op in OPS)
+    dtypes = config.conformance_dtypes
+    x64 = ", ".join(f"{dt} {'on' if dt == 'float64' else 'off'}" for dt in dtypes)
+    flushing = ", ".join(f"{dt} {'yes' if backend.flushes_subnormals(dt) else 'no'}"
+                         for dt in dtypes)
+    policy = config.getoption("subnormals")
+    budgets = config.conformance_budgets
+    lines = [
+        f"conformance target: {target.name} ({variants})",
+        f"{backend.describe()}; x64 per test: {x64}",
+        f"dtypes: {', '.join(dtypes)}; hypothesis profile: {settings._current_profile}",
+        f"subnormal policy: {policy}; backend flushes subnormal results: {flushing}",
+        "ULP budgets: " + "; ".join(budgets.describe()),
+    ]
+    if budgets.override_texts:
+        lines.append("BUDGETS OVERRIDDEN ON THE COMMAND LINE: " + " ".join(budgets.override_texts))
+    return lines
+
+
+def pytest_collection_modifyitems(config, items):
+    if "exhaustive" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="exhaustive sweep: run with -m exhaustive")
+    for item in items:
+        if "exhaustive" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield
+    entries = ledger.drain()
+    if entries:
+        item.user_properties.append((_LEDGER_PROPERTY, entries))
+
+
+def pytest_runtest_logreport(report):
+    for name, value in report.user_properties:
+        if name == _LEDGER_PROPERTY:
+            ledger.merge(_run_table, value)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _run_table:
+        return
+    terminalreporter.section("worst ULP error seen (flushed subnormals and nonfinite counted apart)")
+    for line in ledger.format_table(_run_table):
+        terminalreporter.write_line(line)

@@ -1,0 +1,67 @@
+"""Fixtures and parametrization of the conformance properties (this package only).
+
+``dtype``, ``op`` and ``variant`` are parametrized from the run's options;
+a variant the target lacks is skipped with the reason; every test runs with
+the x64 mode of its dtype, restored afterwards.
+"""
+
+import pytest
+
+from properties import backend
+from properties.ops import OPS
+from properties.assertions import derivative_label
+from properties.evaluate import derivatives_for
+from properties.target import VARIANT_MODES, VARIANTS
+
+
+def pytest_generate_tests(metafunc):
+    config = metafunc.config
+    if "dtype" in metafunc.fixturenames:
+        metafunc.parametrize("dtype", config.conformance_dtypes)
+    if "op" in metafunc.fixturenames:
+        metafunc.parametrize("op", [pytest.param(OPS[name], id=name) for name in OPS])
+    if "variant" in metafunc.fixturenames and "derivative" in metafunc.fixturenames:
+        # Only the (order, mode) pairs each variant supports: no forward mode for custom_vjp.
+        cases = [pytest.param(v, d, id=f"{v}-{derivative_label(*d).replace(' ', '-')}")
+                 for v in VARIANTS for d in derivatives_for(VARIANT_MODES[v])]
+        metafunc.parametrize("variant, derivative", cases)
+    elif "variant" in metafunc.fixturenames:
+        metafunc.parametrize("variant", VARIANTS)
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig):
+    """The loaded :class:`properties.target.Target`."""
+    return pytestconfig.conformance_target
+
+
+@pytest.fixture(scope="session")
+def budgets(pytestconfig):
+    """The :class:`properties.budgets.BudgetTable` of this run (overrides applied)."""
+    return pytestconfig.conformance_budgets
+
+
+@pytest.fixture
+def flush_allowed(pytestconfig, dtype):
+    """Whether a flushed subnormal result passes, by the run's subnormal policy."""
+    return pytestconfig.getoption("subnormals") == "auto" and backend.flushes_subnormals(dtype)
+
+
+@pytest.fixture
+def rule(target, op, variant):
+    """The target's ``<op>_<variant>``, or a skip naming what is missing."""
+    fn = target.rule(op.name, variant)
+    if fn is None:
+        pytest.skip(target.missing_reason(op.name, variant))
+    return fn
+
+
+@pytest.fixture(autouse=True)
+def _x64_scope(request):
+    """x64 on for float64 tests, off otherwise, for this test only."""
+    callspec = getattr(request.node, "callspec", None)
+    dtype = callspec.params.get("dtype", "float32") if callspec else "float32"
+    with backend.x64_for(dtype):
+        yield
+
+
