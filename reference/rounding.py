@@ -278,7 +278,8 @@ class _Evaluation:
 
 
 def _describe_inputs(inputs: tuple[float, ...]) -> str:
-    return "(" + ", ".join(repr(x) for x in inputs) + ")"
+    """The exact input values as a pasteable tuple of Python floats."""
+    return repr(tuple(inputs))
 
 
 def _to_mpf(x: float) -> mpmath.mpf:
@@ -293,9 +294,9 @@ def evaluate(fn: Callable, inputs: tuple[float, ...], *, precision: int) -> _Eva
         try:
             result = fn(*arguments)
         except Exception as error:
+            reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             raise EvaluationError(
-                f"fn={_validation.describe_callable(fn)} raised "
-                f"{type(error).__name__}: {error} at inputs "
+                f"fn={_validation.describe_callable(fn)} raised {reason} at inputs "
                 f"{_describe_inputs(inputs)} (working precision {precision} bits)"
             ) from error
         return _as_real(result, fn=fn, inputs=inputs)

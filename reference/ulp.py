@@ -46,7 +46,7 @@ def ulp(x) -> np.ndarray:
     fmt = rounding.FORMATS[array.dtype.name]
     magnitude = np.abs(array)
     largest_binade_ulp = array.dtype.type(math.ldexp(1.0, fmt.ulp_exponent(fmt.emax)))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # spacing(max) is inf
         spacing = np.spacing(magnitude)
     return np.asarray(np.where(magnitude == fmt.max, largest_binade_ulp, spacing))
 
