@@ -463,10 +463,11 @@ def prepared_inputs(args: tuple, *, names: Optional[list[str]] = None):
     ]
     broadcast = _validation.broadcast(arrays, names=names) if arrays else []
     shape = broadcast[0].shape if broadcast else ()
-    columns = [
-        np.asarray(array, dtype=np.float64).view(np.uint64).ravel().tolist()
-        for array in broadcast
-    ]
+    with np.errstate(invalid="ignore"):  # signalling nans quieten when widened
+        columns = [
+            np.asarray(array, dtype=np.float64).view(np.uint64).ravel().tolist()
+            for array in broadcast
+        ]
     rows = list(zip(*columns)) if columns else [()]
     return arrays, shape, rows
 
