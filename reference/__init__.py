@@ -18,6 +18,9 @@ Public API
     Precision, exponent range, smallest subnormal/normal and max of a format.
 ``functions``
     mpmath definitions of softplus, sigmoid and their first two derivatives.
+
+(``reference.ulp`` is the function; its module is ``sys.modules["reference.ulp"]``.
+The engine lives in ``reference.rounding``.)
 ``clear_cache()``
     Forget cached reference values.
 ``PrecisionCapExceeded``, ``EvaluationError``
