@@ -1,0 +1,138 @@
+r"""Speed of ``stable_ops`` softplus against ``jax.nn.softplus``, as ratios.
+
+Run as a script (not a test)::
+
+    python benchmarks/bench_softplus.py            # ~1-2 minutes on 2 cores
+    python benchmarks/bench_softplus.py --quick    # a few seconds per dtype
+
+For each dtype (float32 with x64 off, float64 with x64 on; each in its own
+subprocess so the x64 setting is fixed before JAX starts), each size
+(:math:`10^6`, :math:`10^7`) and each operation
+
+* ``value``      -- ``f(x)``
+* ``grad``       -- ``grad(lambda x: f(x).sum())(x)``, i.e. :math:`f'(x)` elementwise
+* ``grad-grad``  -- ``grad(lambda x: grad(lambda y: f(y).sum())(x).sum())(x)``,
+  i.e. :math:`f''(x)` elementwise
+
+it prints ``time(impl) / time(jax.nn.softplus, same operation)``. The row ``x*2``
+is the memory floor (read ``x``, write one array), shown for context as its
+ratio to ``jax.nn.softplus``'s value. Everything is jitted and warmed up; the
+implementations are timed in interleaved rounds and the minimum over rounds is
+used, which is the statistic least disturbed by other load on the machine.
+Absolute times are printed only as a note; compare the ratios.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SIZES = (10**6, 10**7)
+OPS = ("value", "grad", "grad-grad")
+IMPLS = ("jax.nn.softplus", "stable_ops.softplus_jvp", "stable_ops.softplus_vjp")
+FLOOR = "x*2 (memory floor)"
+
+
+def _operations(f):
+    import jax
+
+    d1 = jax.grad(lambda x: f(x).sum())
+    return {
+        "value": f,
+        "grad": d1,
+        "grad-grad": jax.grad(lambda x: d1(x).sum()),
+    }
+
+
+def _time_all(fns, x, *, rounds, inner):
+    """Minimum seconds per call of each jitted fn, in interleaved rounds."""
+    import jax
+
+    jitted = {k: jax.jit(f) for k, f in fns.items()}
+    for f in jitted.values():  # compile and warm up
+        f(x).block_until_ready()
+        f(x).block_until_ready()
+    best = dict.fromkeys(jitted, float("inf"))
+    for _ in range(rounds):
+        for k, f in jitted.items():
+            for _ in range(inner):
+                t0 = time.perf_counter()
+                f(x).block_until_ready()
+                best[k] = min(best[k], time.perf_counter() - t0)
+    return best
+
+
+def worker(dtype_name, quick):
+    """Measure one dtype; print JSON {size: {impl: {op: seconds}}}."""
+    sys.path.insert(0, ROOT)
+    import jax
+    import jax.numpy as jnp
+
+    import stable_ops
+
+    impls = {
+        "jax.nn.softplus": jax.nn.softplus,
+        "stable_ops.softplus_jvp": stable_ops.softplus_jvp,
+        "stable_ops.softplus_vjp": stable_ops.softplus_vjp,
+    }
+    dtype = jnp.dtype(dtype_name)
+    rounds, inner = (3, 2) if quick else (10, 3)
+    out = {}
+    for n in SIZES[:1] if quick else SIZES:
+        x = (10 * jax.random.normal(jax.random.key(0), (n,))).astype(dtype)
+        fns = {(name, op): fn for name, f in impls.items() for op, fn in _operations(f).items()}
+        fns[(FLOOR, "value")] = lambda x: x * 2
+        best = _time_all(fns, x, rounds=rounds, inner=inner)
+        res = {}
+        for (name, op), t in best.items():
+            res.setdefault(name, {})[op] = t
+        out[n] = res
+    print(json.dumps({"dtype": dtype_name, "jax": jax.__version__, "results": out}))
+
+
+def _table(report):
+    lines = []
+    dtype = report["dtype"]
+    for n, res in report["results"].items():
+        base = res["jax.nn.softplus"]
+        lines.append(f"\n{dtype}, n = {int(n):.0e}   (jax.nn.softplus: value "
+                     + ", ".join(f"{op} {base[op] * 1e3:.2f} ms" for op in OPS[1:]).join(
+                         [f"{base['value'] * 1e3:.2f} ms, ", ")"]))
+        lines.append(f"  {'ratio to jax.nn.softplus':28s}" + "".join(f"{op:>11s}" for op in OPS))
+        for name in (*IMPLS, FLOOR):
+            row = res[name]
+            cells = "".join(f"{row[op] / base[op]:11.3f}" if op in row else f"{'':11s}" for op in OPS)
+            lines.append(f"  {name:28s}{cells}")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="10^6 only, few rounds")
+    p.add_argument("--dtype", choices=("float32", "float64"), action="append",
+                   help="restrict to a dtype (repeatable); default both")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        worker(args.worker, args.quick)
+        return
+    print("benchmarks/bench_softplus.py: ratios of min-of-rounds times, jit, CPU"
+          + (" (quick)" if args.quick else ""))
+    for dtype in args.dtype or ("float32", "float64"):
+        env = dict(os.environ, JAX_ENABLE_X64="1" if dtype == "float64" else "0")
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", dtype]
+        proc = subprocess.run(cmd + (["--quick"] if args.quick else []), env=env,
+                              capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            sys.exit(f"worker for {dtype} failed:\n{proc.stderr}")
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+        if dtype == "float32":
+            print(f"jax {report['jax']}, {os.cpu_count()} CPUs")
+        print(_table(report))
+
+
+if __name__ == "__main__":
+    main()
