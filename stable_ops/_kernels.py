@@ -86,7 +86,7 @@ _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's constant for float64
 _EXP_NARROW = [1.0 / math.factorial(n) for n in range(10, -1, -1)]  # e^r, r^0..r^10
 _EXP_TAIL = [1.0 / math.factorial(n) for n in range(13, 1, -1)]  # (e^r-1-r)/r^2
 _ATANH_NARROW = [1.0 / (2 * m + 1) for m in range(12, -1, -1)]  # atanh(s)/s in z=s^2
-_ATANH_TAIL = [2.0 / (2 * m + 1) for m in range(17, 0, -1)]  # (2atanh(s)-2s)/(s z)
+_ATANH_TAIL = [1.0 / (4**m * (2 * m + 1)) for m in range(17, 0, -1)]  # see softplus_wide
 
 
 def _horner(coeffs, z):
@@ -195,7 +195,14 @@ def _two_prod(a, b):
 
 
 def _exp_neg_abs_wide(x):
-    """:math:`e^{-|x|} = T_h + T_l`, relative error about :math:`2^{-57}`."""
+    """:math:`e^{-|x|} = (E_h + E_l)\,s_1 s_2` with :math:`E \in [0.7, 1.42]` to
+    about :math:`2^{-57}` relative and :math:`s_1 s_2 = 2^k` (two normal factors,
+    so :math:`k < -1022` works).
+
+    The kernels divide and sum the unscaled :math:`E` and apply :math:`2^k` last:
+    scaled, the low word :math:`E_l 2^k` (and :math:`T/2`) would be flushed as
+    subnormal from :math:`|x| \approx 672` (708), costing up to 0.7 ULP (all digits).
+    """
     a = jnp.minimum(jnp.abs(x), 760.0)
     k = jnp.round(a * -_INV_LN2)
     r, r_err = _two_sum(k * -_LN2_HI - a, k * -_LN2_LO)  # first sum exact (Sterbenz)
@@ -203,9 +210,8 @@ def _exp_neg_abs_wide(x):
     qh, ql = _two_sum(r, w)
     eh, el = _fast_two_sum(1.0, qh)
     el = el + ql + eh * r_err  # e^{r + r_err} ~ e^r (1 + r_err)
-    k1 = jnp.round(k * 0.5)  # 2^k in two normal factors, for k < -1022
-    s1, s2 = _pow2(k1), _pow2(k - k1)
-    return (eh * s1) * s2, (el * s1) * s2
+    k1 = jnp.round(k * 0.5)
+    return eh, el, _pow2(k1), _pow2(k - k1)
 
 
 def _div_wide(nh, nl, dh, dl):
@@ -218,38 +224,45 @@ def _div_wide(nh, nl, dh, dl):
 
 
 def softplus_wide(x):
-    th, tl = _exp_neg_abs_wide(x)
-    dh, dl = _fast_two_sum(2.0, th)
-    sh, sl = _div_wide(th, tl, dh, dl + tl)
-    z = sh * sh
-    tail = sh * z * _horner(_ATANH_TAIL, z)  # log1p(T) = 2 sh + 2 sl + tail
-    hi, lo = _two_sum(jnp.maximum(x, 0.0), 2.0 * sh)
-    y = hi + (lo + (2.0 * sl + tail))
-    # softplus(x) rounds to x for x > 33.27 (e^-x < ulp(x)/2); also keeps +inf
-    # away from two_sum's inf - inf.
-    return jnp.where(x > 34.0, x, y)
+    # log1p(T) = 2 atanh(s) = s' (1 + sum_m z^m / (4^m (2m+1))), s' = 2s = T/(1 + T/2),
+    # z = s'^2; s' = 2^k E/(1 + T/2) is divided unscaled.
+    eh, el, s1, s2 = _exp_neg_abs_wide(x)
+    th, tl = (eh * s1) * s2, (el * s1) * s2
+    dh, dl = _fast_two_sum(1.0, 0.5 * th)
+    qh, ql = _div_wide(eh, el, dh, dl + 0.5 * tl)
+    sp = (qh * s1) * s2
+    z = sp * sp
+    ql = ql + qh * (z * _horner(_ATANH_TAIL, z))  # log1p(T) = (qh + ql) 2^k
+    # x <= 0: one rounding of (qh + ql) 2^k.  x > 0: x + log1p(T) in double-double.
+    y_neg = ((qh + ql) * s1) * s2
+    hi, lo = _two_sum(jnp.maximum(x, 0.0), sp)
+    y_pos = hi + (lo + (ql * s1) * s2)
+    # softplus(x) rounds to x for x > 33.27 (e^-x < ulp(x)/2); this also keeps
+    # +inf away from two_sum's inf - inf.
+    return jnp.where(x > 34.0, x, jnp.where(x > 0, y_pos, y_neg))
 
 
-def _sigmoid_parts(x):
-    th, tl = _exp_neg_abs_wide(x)
-    uh, ul = _fast_two_sum(1.0, th)
-    return th, tl, uh, ul + tl
+def _one_plus_t(x):
+    eh, el, s1, s2 = _exp_neg_abs_wide(x)
+    uh, ul = _fast_two_sum(1.0, (eh * s1) * s2)
+    return eh, el, s1, s2, uh, ul + (el * s1) * s2
 
 
 def sigmoid_wide(x):
-    th, tl, uh, ul = _sigmoid_parts(x)
+    # x >= 0: 1/(1+T);  x < 0: T/(1+T) = 2^k E/(1+T), scaled last.
+    eh, el, s1, s2, uh, ul = _one_plus_t(x)
     pos = x >= 0
-    qh, ql = _div_wide(jnp.where(pos, 1.0, th), jnp.where(pos, 0.0, tl), uh, ul)
-    return qh + ql
+    qh, ql = _div_wide(jnp.where(pos, 1.0, eh), jnp.where(pos, 0.0, el), uh, ul)
+    return ((qh + ql) * jnp.where(pos, 1.0, s1)) * jnp.where(pos, 1.0, s2)
 
 
 def sigmoid_d1_wide(x):
-    # sigma(-|x|) sigma(|x|) = T/(1+T) * 1/(1+T), the product with its error term.
-    th, tl, uh, ul = _sigmoid_parts(x)
-    nh, nl = _div_wide(th, tl, uh, ul)
-    vh, vl = _div_wide(jnp.ones_like(th), jnp.zeros_like(tl), uh, ul)
+    # T/(1+T)^2 = 2^k E/(1+T) * 1/(1+T): the product with its error term, scaled last.
+    eh, el, s1, s2, uh, ul = _one_plus_t(x)
+    nh, nl = _div_wide(eh, el, uh, ul)
+    vh, vl = _div_wide(jnp.ones_like(eh), jnp.zeros_like(el), uh, ul)
     p, e = _two_prod(nh, vh)
-    return p + (e + (nh * vl + nl * vh))
+    return ((p + (e + (nh * vl + nl * vh))) * s1) * s2
 
 
 softplus = _dispatch(softplus_narrow, softplus_wide)
