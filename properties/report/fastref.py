@@ -41,9 +41,10 @@ ends differ (about :math:`2^{-23}` of all) are recomputed with
 **ULP errors** are :math:`|a - y| / \mathrm{ulp}(\text{exact})` with the float64
 value :math:`y` standing in for the exact value (an error of at most
 :math:`2^{-24}` ulp in the figure). The binade of the exact value (hence its
-ulp) is taken from the same interval; where the interval straddles a power of
-two it is decided by the function's structure (:math:`\sigma(x) < 1` for finite
-:math:`x \ge 0`; softplus(x) > x) or else by mpmath at 256 bits.
+ulp) is the correctly rounded result's, one lower where the exact value is
+below the power of two it rounds to; where the interval cannot tell, the
+function's shape does (:math:`\sigma(x) < 1` for finite :math:`x \ge 0`,
+:math:`\sigma(x)\sigma(-x) \le 1/4`, softplus(x) > x), or else mpmath at 256 bits.
 
 >>> x = np.array([-100.0, 0.0, 20.0], np.float32)
 >>> ref = reference_f32(x, order=1)
@@ -87,7 +88,7 @@ class Reference:
 
     - ``y``: float64 approximation of the exact value (relative error <= REL_BOUND);
     - ``rounded``: the correctly rounded float32 result (certified);
-    - ``exponent``: floor(log2 |exact|) (int64; very negative for 0);
+    - ``exponent``: floor(log2 |exact|) (int32; -127 for any value below 2^-126);
     - ``recomputed``: how many results needed ``reference.correctly_rounded``.
     """
 
@@ -98,7 +99,7 @@ class Reference:
 
     def ulp(self) -> np.ndarray:
         """The float32 ulp of the exact value (float64): 2**max(E - 23, -149)."""
-        return _pow2(np.maximum(self.exponent - 23, _F32_MIN_ULP_EXP))
+        return _pow2(np.maximum(self.exponent.astype(np.int64) - 23, _F32_MIN_ULP_EXP))
 
     def subnormal(self) -> np.ndarray:
         """Exact value below the smallest normal whose correctly rounded result is not 0."""
@@ -141,11 +142,6 @@ def _pow2(k: np.ndarray) -> np.ndarray:
     return ((k + 1023) << 52).view(np.float64)
 
 
-def _exponent(v: np.ndarray) -> np.ndarray:
-    """floor(log2 v) for v >= 0 float64 (-1023 for 0 and subnormals, 1024 for inf/nan)."""
-    return ((v.view(np.int64) >> 52) & 0x7FF) - 1023
-
-
 def _exact_functions():
     from reference import functions
     return functions.SOFTPLUS_DERIVATIVES
@@ -161,43 +157,78 @@ def certify(x: np.ndarray, y: np.ndarray, order: int) -> Reference:
 def _certify(x: np.ndarray, y: np.ndarray, order: int) -> Reference:
     half = y * _CHECK
     half += ABS_BOUND
-    lo = y - half
+    lo = np.subtract(y, half)
     np.maximum(lo, 0.0, out=lo)  # every exact value here is >= 0
-    hi = y + half
-    finite = np.isfinite(y)
-    uncertain = (lo.astype(np.float32) != hi.astype(np.float32)) & finite
+    hi = np.add(y, half, out=half)
     rounded = y.astype(np.float32)  # y's own rounding: the ends' where they agree
-    exponent = _exponent(hi)
-    straddle = np.maximum(_exponent(lo) - 23, _F32_MIN_ULP_EXP) != np.maximum(
-        exponent - 23, _F32_MIN_ULP_EXP)
-    straddle &= finite
-    if straddle.any():
-        straddle = _resolve_by_structure(x, y, order, straddle, exponent)
+    uncertain = lo.astype(np.float32) != hi.astype(np.float32)
+    if uncertain.any():
+        uncertain &= np.isfinite(y)  # inf and nan ends compare unequal, and are exact
     recomputed = 0
     if uncertain.any():
         from reference import correctly_rounded
         idx = np.flatnonzero(uncertain)
         rounded[idx] = correctly_rounded(_exact_functions()[order], x[idx], dtype=np.float32)
         recomputed = idx.size
-    if straddle.any():
-        idx = np.flatnonzero(straddle)
-        exponent[idx] = _mp_exponents(_exact_functions()[order], x[idx])
+    exponent = _binades(x, y, rounded, order)
     return Reference(y=y, rounded=rounded, exponent=exponent, recomputed=recomputed)
 
 
-def _resolve_by_structure(x, y, order, straddle, exponent) -> np.ndarray:
-    """Decide binades known from the function's shape; return the still-undecided mask."""
-    finite_pos = (x >= 0) & np.isfinite(x)
-    if order == 1:  # 1/2 <= sigma(x) < 1 for finite x >= 0
-        known = straddle & finite_pos
-        exponent[known] = -1
-    elif order == 0:  # softplus(x) > x for x >= 0; where y == x the binade is x's
-        xf = x.astype(np.float64)
-        known = straddle & finite_pos & (y == xf)
-        exponent[known] = _exponent(xf[known])
-    else:
-        return straddle
-    return straddle & ~known
+def _binades(x: np.ndarray, y: np.ndarray, rounded: np.ndarray, order: int) -> np.ndarray:
+    """floor(log2 |exact|): the correctly rounded result's binade, one lower where
+    the exact value lies below a power of two that it rounds up to."""
+    bits = rounded.view(np.int32)
+    exponent = ((bits >> 23) & 0xFF) - 127  # -127: zero or subnormal; 128: inf/nan
+    pow2 = np.flatnonzero(((bits & 0x7FFFFF) == 0) & (exponent > -127) & (exponent < 128))
+    if pow2.size == 0:
+        return exponent
+    p = rounded[pow2].astype(np.float64)
+    yp = y[pow2]
+    below = yp * (1 + _CHECK) + ABS_BOUND < p
+    undecided = ~below & (yp * (1 - _CHECK) - ABS_BOUND < p)
+    exponent[pow2[below]] -= 1
+    if undecided.any():
+        idx = pow2[undecided]
+        lower = _below_by_structure(x[idx], y[idx], order)
+        exponent[idx[lower == 1]] -= 1
+        rest = idx[lower < 0]
+        if rest.size > _MAX_MPMATH_BINADES:
+            raise RuntimeError(
+                f"fastref: {rest.size} results of order {order} lie too close to a power of "
+                f"two to place (e.g. x={x[rest[0]]!r}); add a structural rule")
+        if rest.size:
+            exponent[rest] = _mp_exponents(_exact_functions()[order], x[rest])
+    return exponent
+
+
+#: Results placed by mpmath per call before :func:`_binades` gives up (a missing rule).
+_MAX_MPMATH_BINADES = 20_000
+
+
+def _below_by_structure(x, y, order) -> np.ndarray:
+    """Per input: 1 if the exact value is below the power of two ``y`` is near, 0 if
+    not, -1 if the function's shape does not say.
+
+    - sigma(x) in [1/2, 1) for finite x >= 0, = 1 at +inf; sigma(x) < 1/2 for x < 0;
+    - sigma(x) sigma(-x) <= 1/4, with equality only at 0;
+    - softplus(x) > x for x >= 0.
+    """
+    out = np.full(x.shape, -1, np.int8)
+    finite = np.isfinite(x)
+    pos = ~np.signbit(x)
+    if order == 1:
+        out[pos & finite & (y >= 0.75)] = 1  # near 1, below it
+        out[pos & (y <= 0.75)] = 0            # near 1/2, at or above it
+        out[np.isposinf(x)] = 0
+        out[~pos & (y > 0.375) & (x != 0)] = 1  # x < 0 near 1/2: below it
+        out[~pos & (x == 0)] = 0
+    elif order == 2:
+        near_quarter = np.abs(y - 0.25) < 0.125
+        out[near_quarter & (x != 0)] = 1
+        out[near_quarter & (x == 0)] = 0
+    elif order == 0:
+        out[pos & finite & (y == x.astype(np.float64))] = 0
+    return out
 
 
 def _mp_exponents(fn, xs: np.ndarray) -> np.ndarray:
@@ -228,11 +259,17 @@ def ulp_errors(actual: np.ndarray, ref: Reference) -> np.ndarray:
     ``actual`` is infinite and the exact value is not (or vice versa).
     """
     with np.errstate(invalid="ignore", over="ignore"):
-        a = np.asarray(actual, np.float64)
-        err = np.abs(a - ref.y)
-        err *= _pow2(-np.maximum(ref.exponent - 23, _F32_MIN_ULP_EXP))
-    special = ~(np.isfinite(a) & np.isfinite(ref.y))
-    if special.any():
-        same = (a == ref.y) | (np.isnan(a) & np.isnan(ref.y))
-        err[special] = np.where(same[special], 0.0, np.inf)
+        err = np.asarray(actual).astype(np.float64)
+        err -= ref.y
+        np.abs(err, out=err)
+        # 1/ulp = 2**(23 - E), at most 2**149 (E below -126 counts as -126).
+        k = np.minimum(1023 + 23 - ref.exponent, 1023 + 149).astype(np.int64)
+        k <<= 52
+        err *= k.view(np.float64)
+        special = np.flatnonzero(~np.isfinite(err))
+    if special.size:
+        a = np.asarray(actual, np.float64)[special]
+        y = ref.y[special]
+        same = (a == y) | (np.isnan(a) & np.isnan(y))
+        err[special] = np.where(same, 0.0, np.inf)
     return err

@@ -90,8 +90,9 @@ def to_text(report: dict) -> str:
     for dtype, rows in _row_groups(report):
         out += ["", f"== {dtype} =="]
         out += _aligned(list(COLUMNS), [_cells(r) for r in rows])
-    out += ["", "== The tutorial's comparison: first derivative (reverse mode) =="]
-    out += _aligned(*_tutorial_cells(report))
+    if report.get("tutorial"):
+        out += ["", "== The tutorial's comparison: first derivative (reverse mode) =="]
+        out += _aligned(*_tutorial_cells(report))
     out += [""] + report["notes"]
     return "\n".join(out) + "\n"
 
@@ -109,8 +110,9 @@ def to_markdown(report: dict) -> str:
     for dtype, rows in _row_groups(report):
         out += ["", f"## {dtype}", ""]
         out += _md_table(list(COLUMNS), [_cells(r) for r in rows])
-    out += ["", "## The tutorial's comparison: first derivative (reverse mode)", ""]
-    out += _md_table(*_tutorial_cells(report))
+    if report.get("tutorial"):
+        out += ["", "## The tutorial's comparison: first derivative (reverse mode)", ""]
+        out += _md_table(*_tutorial_cells(report))
     out += [""] + [f"- {n}" for n in report["notes"]]
     return "\n".join(out) + "\n"
 

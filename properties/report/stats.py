@@ -61,20 +61,27 @@ class Stats:
         - ``ulps``: ULP errors of ``actual`` against the exact values (float64);
         - ``subnormal``: where the exact value is subnormal and does not round to 0.
         """
-        flushed = subnormal & (actual == 0)
-        judged = ~flushed
-        same = (actual == rounded) | (np.isnan(actual) & np.isnan(rounded))
-        nonfinite = np.isfinite(x) & ~np.isfinite(actual) & np.isfinite(rounded)
-        s = cls(n=int(x.size), judged=int(judged.sum()),
-                correctly_rounded=int((same & judged).sum()),
-                over_1=int(((ulps > 1) & judged).sum()),
-                over_2=int(((ulps > 2) & judged).sum()),
-                nonfinite=int(nonfinite.sum()), subnormal=int(subnormal.sum()),
-                flushed=int(flushed.sum()))
+        flushed = subnormal & (actual == 0) if subnormal.any() else None
+        same = actual == rounded
+        if np.isnan(rounded).any():
+            same |= np.isnan(actual) & np.isnan(rounded)
+        bad = ~np.isfinite(actual)
+        nonfinite = (np.count_nonzero(bad & np.isfinite(x) & np.isfinite(rounded))
+                     if bad.any() else 0)
+        if flushed is not None and flushed.any():
+            judged = ~flushed
+            same &= judged
+            ulps = np.where(judged, ulps, -np.inf)
+        n_flushed = 0 if flushed is None else int(np.count_nonzero(flushed))
+        s = cls(n=int(x.size), judged=int(x.size) - n_flushed,
+                correctly_rounded=int(np.count_nonzero(same)),
+                over_1=int(np.count_nonzero(ulps > 1)),
+                over_2=int(np.count_nonzero(ulps > 2)),
+                nonfinite=int(nonfinite), subnormal=int(np.count_nonzero(subnormal)),
+                flushed=n_flushed)
         if s.judged:
-            masked = np.where(judged, ulps, -np.inf)
-            i = int(np.argmax(masked))
-            s.max_ulp, s.x_at_max = float(masked[i]), float(x[i])
+            i = int(np.argmax(ulps))
+            s.max_ulp, s.x_at_max = float(ulps[i]), float(x[i])
         return s
 
     def merge(self, other: "Stats") -> "Stats":

@@ -1,0 +1,300 @@
+"""Tests of the report's own logic: statistics, the certified fast reference, sharding.
+
+Fast (a few seconds): the full sweep is never run here; small chunks and
+hand-made implementations with known defects stand in for it.
+"""
+
+import json
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+import reference
+from reference.functions import SOFTPLUS_DERIVATIVES
+from properties.report import fastref, inputs, measure, render, stats, sweep
+from properties.report.implementations import Implementation
+
+F32 = np.float32
+
+
+def _hard_float32_inputs() -> np.ndarray:
+    """Inputs where a float64 evaluation is hardest to round or place in a binade."""
+    info = np.finfo(F32)
+    edges = [0.0, -0.0, 1e-45, -1e-45, info.smallest_normal, -info.smallest_normal,
+             info.max, -info.max, 2.0 ** 64, 64.0, 16.0, 2.0, 0.5, -0.5,
+             -87.33655, -87.33654, -103.27893, -103.97208, -103.97209, -88.72284,
+             88.72284, 16.635532, 17.32868, 36.7368, -36.7368, 14.556, 1024.0, -1024.0]
+    x = np.array(edges, F32)
+    around = [x]
+    for direction in (np.inf, -np.inf):
+        y = x[np.isfinite(x)]
+        for _ in range(3):
+            with np.errstate(over="ignore"):
+                y = np.nextafter(y, F32(direction))
+            around.append(y[np.isfinite(y)])
+    return np.concatenate(around + [np.array([np.inf, -np.inf, np.nan], F32)])
+
+
+def _near_ties(order: int, n: int = 40) -> np.ndarray:
+    """Inputs in the branch band whose float64 value is nearest a float32 midpoint."""
+    bits = np.arange(0x3F000000, 0x3F000000 + (1 << 22), dtype=np.uint32)  # 0.5 .. 1
+    x = np.concatenate([bits.view(F32), (bits + (3 << 23)).view(F32)])  # and 4 .. 8
+    x = np.concatenate([x, -x])
+    ref = fastref.reference_f32(x, order)
+    scaled = ref.y / fastref._pow2(np.maximum(ref.exponent.astype(np.int64) - 23, -149))
+    distance = np.abs(scaled - np.floor(scaled) - 0.5)
+    return x[np.argsort(distance)[:n]]
+
+
+# ---- the error bound of the float64 evaluation ---------------------------------------
+
+def _ulps64(got: float, exact) -> float:
+    _, e = mpmath.frexp(exact)
+    return float(abs(mpmath.mpf(got) - exact) / mpmath.ldexp(1, int(e) - 53))
+
+
+def test_numpy_exp_and_log1p_within_the_assumed_4_ulp():
+    rng = np.random.default_rng(0)
+    a = np.concatenate([rng.uniform(0, 745, 3000), rng.uniform(0, 1e-3, 500), [0.0, 700.0]])
+    t = np.concatenate([rng.uniform(0, 1, 3000), 10.0 ** rng.uniform(-320, 0, 1000)])
+    with mpmath.workprec(200):
+        worst_exp = max(_ulps64(float(np.exp(-v)), mpmath.exp(-mpmath.mpf(v)))
+                        for v in a if np.exp(-v) >= 2.0 ** -1022)
+        worst_log1p = max(_ulps64(float(np.log1p(v)), mpmath.log1p(mpmath.mpf(v)))
+                          for v in t if v > 0)
+    assert worst_exp < 4 and worst_log1p < 4, (worst_exp, worst_log1p)
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_float64_evaluation_within_stated_bound(order):
+    rng = np.random.default_rng(order)
+    x = np.concatenate([
+        rng.integers(0, 2 ** 32, 4000, dtype=np.uint64).astype(np.uint32).view(F32),
+        rng.uniform(-120, 120, 4000).astype(F32), _hard_float32_inputs()])
+    x = x[np.isfinite(x)]
+    ref = fastref.reference_f32(x, order)
+    fn = SOFTPLUS_DERIVATIVES[order]
+    worst = 0.0
+    with mpmath.workprec(200):
+        for xi, yi in zip(x.tolist(), ref.y.tolist()):
+            exact = fn(mpmath.mpf(xi))
+            err = abs(mpmath.mpf(yi) - exact)
+            assert err <= fastref.REL_BOUND * exact + fastref.ABS_BOUND, (xi, yi)
+            if exact > 2.0 ** -1022:
+                worst = max(worst, float(err / exact))
+    assert worst < fastref.REL_BOUND / 4  # the measured error is well inside the bound
+
+
+# ---- the certified rounding and the binade --------------------------------------------
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_fast_reference_equals_correctly_rounded(order):
+    rng = np.random.default_rng(10 + order)
+    x = np.concatenate([
+        _hard_float32_inputs(), _near_ties(order),
+        rng.integers(0, 2 ** 32, 1500, dtype=np.uint64).astype(np.uint32).view(F32),
+        rng.uniform(-110, 110, 1500).astype(F32)])
+    got = fastref.reference_f32(x, order).rounded
+    want = reference.correctly_rounded(SOFTPLUS_DERIVATIVES[order], x)
+    same = (got.view(np.uint32) == want.view(np.uint32)) | (np.isnan(got) & np.isnan(want))
+    assert same.all(), f"out={got[~same]}, but should be {want[~same]} [order {order}, x={x[~same]}]"
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+def test_fast_ulp_errors_equal_reference_ulp_error(order):
+    x = np.concatenate([_hard_float32_inputs(), _near_ties(order, 10)])
+    ref = fastref.reference_f32(x, order)
+    for step in (0, 1, -1, 3):
+        actual = ref.rounded.copy()
+        for _ in range(abs(step)):
+            with np.errstate(over="ignore"):
+                actual = np.nextafter(actual, F32(np.inf if step > 0 else -np.inf))
+        got = fastref.ulp_errors(actual, ref)
+        want = reference.ulp_error(actual, SOFTPLUS_DERIVATIVES[order], x)
+        close = np.isclose(got, want, rtol=0, atol=1e-6) | (got == want)
+        # Where the exact value is below a power of two by less than mpmath can
+        # resolve (sigma(x) = 1 - e^-x for x > 200, sigma(x)sigma(-x) = 1/4 - x^2/16
+        # for |x| < 1e-30), reference.ulp_error settles on the power of two's
+        # binade; fastref knows the side, so its ulp is half and the error twice.
+        unresolvable = ((order == 1) & (x > 200)) | ((order == 2) & (np.abs(x) < 1e-30) & (x != 0))
+        close |= unresolvable & (got == 2 * want)
+        assert close.all(), f"out={got[~close]}, but should be {want[~close]} [x={x[~close]}, step {step}]"
+
+
+def test_numpy_casts_subnormals_with_jax_loaded():
+    import jax
+    jax.jit(lambda v: v * 2)(np.float32(1))  # XLA sets FTZ/DAZ on its own threads only
+    assert np.float64(1e-40).astype(F32) != 0
+
+
+# ---- statistics on a planted defect ---------------------------------------------------
+
+def _planted(x: np.ndarray, *, off_by_3: np.ndarray, flush: np.ndarray, inf_at: int):
+    """Correctly rounded softplus, except: 3 ulps up where off_by_3, 0 where flush, inf at one index."""
+    out = reference.correctly_rounded(SOFTPLUS_DERIVATIVES[0], x)
+    for _ in range(3):
+        out[off_by_3] = np.nextafter(out[off_by_3], out.dtype.type(np.inf))
+    out[flush] = 0
+    out[inf_at] = np.inf
+    return out
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_statistics_of_a_planted_defect_are_exact(dtype):
+    tiny_exact = -95.0 if dtype == "float32" else -720.0  # exact softplus is subnormal
+    x = np.concatenate([np.linspace(-30, 30, 200), [tiny_exact, tiny_exact - 1, tiny_exact - 2],
+                        [np.nan]]).astype(dtype)
+    off_by_3 = np.zeros(x.size, bool)
+    off_by_3[[3, 50, 120]] = True
+    flush = np.zeros(x.size, bool)
+    flush[[200, 201]] = True  # two of the three subnormal results
+    inf_at = 10
+    values = _planted(x, off_by_3=off_by_3, flush=flush, inf_at=inf_at)
+    impl = Implementation(label="planted", fn=lambda v: values, derivatives=((0, "value"),),
+                          role="target", jax=False)
+    m = measure.measure(x, [impl])
+    (row,) = m.rows
+    s = row.stats
+    assert (s.n, s.subnormal, s.flushed, s.nonfinite) == (x.size, 3, 2, 1)
+    assert s.judged == x.size - 2
+    assert (s.over_1, s.over_2) == (4, 4)  # the three planted, and the inf
+    assert s.correctly_rounded == x.size - 2 - 4  # the nan counts as correctly rounded
+    assert s.max_ulp == math.inf and s.x_at_max == float(x[inf_at])
+    curve = m.curves[("planted", 0)]
+    assert np.isnan(curve[flush]).all() and np.all(curve[off_by_3] > 2.5)
+
+
+def test_stats_merge_equals_stats_of_the_whole():
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-5, 5, 1000)
+    ulps = rng.exponential(0.5, 1000)
+    subnormal = rng.random(1000) < 0.05
+    actual = np.where(rng.random(1000) < 0.5, 0.0, x)
+    whole = stats.Stats.of(x=x, actual=actual, rounded=x, ulps=ulps, subnormal=subnormal)
+    parts = stats.Stats()
+    for sl in (slice(0, 300), slice(300, 301), slice(301, 1000)):
+        parts.merge(stats.Stats.of(x=x[sl], actual=actual[sl], rounded=x[sl], ulps=ulps[sl],
+                                   subnormal=subnormal[sl]))
+    assert parts == whole
+    assert stats.Stats.from_json(json.loads(json.dumps(whole.to_json()))) == whole
+
+
+# ---- sharding and merging -------------------------------------------------------------
+
+SMALL_CHUNK = 10  # 2^10 magnitudes per chunk pair
+#: Chunk pairs around 0 (subnormals), 1, 16.6, 88.7 (exp overflow), 103.97, inf/nan.
+SMALL_PAIRS = [0, 0x3F800000 >> SMALL_CHUNK, 0x4185_1592 >> SMALL_CHUNK,
+               0x42B1_7218 >> SMALL_CHUNK, 0x42CF_F1B5 >> SMALL_CHUNK,
+               (0x7F80_0000 >> SMALL_CHUNK) - 1, 0x7F80_0000 >> SMALL_CHUNK]
+
+
+@pytest.mark.parametrize("n", [1, 3, 64, 1000])
+def test_shards_partition_the_chunk_pairs(n):
+    covered = [k for i in range(n) for k in sweep.shard_pairs((i, n), SMALL_CHUNK)]
+    assert covered == list(range(sweep.chunk_pairs(SMALL_CHUNK)))
+
+
+def test_sharded_sweep_merged_equals_unsharded(tmp_path):
+    spec = sweep.Spec(target="stable_ops", variants=("jvp",), peers=("naive",))
+    whole = sweep._run_pairs(spec, SMALL_PAIRS, SMALL_CHUNK, progress=False)
+    paths = []
+    for i, pairs in enumerate([SMALL_PAIRS[:2], SMALL_PAIRS[2:3], SMALL_PAIRS[3:]]):
+        part = sweep._run_pairs(spec, pairs, SMALL_CHUNK, progress=False)
+        path = tmp_path / f"part{i}.json"
+        path.write_text(json.dumps({"kind": sweep.KIND, "spec": {
+            "target": "stable_ops", "variants": ["jvp"], "peers": ["naive"], "modes": "reverse"},
+            "chunk_bits": SMALL_CHUNK, "shard": None, "elapsed_s": 1.0,
+            "result": part.to_json()}))
+        paths.append(str(path))
+    _, merged, _, _ = sweep.merge_files(paths)
+    assert merged.stats == whole.stats
+    assert all(np.array_equal(merged.bins[k], whole.bins[k]) for k in whole.bins)
+    assert merged.inputs == whole.inputs == 2 * len(SMALL_PAIRS) << SMALL_CHUNK
+    # the naive rule overflows: the sweep sees it
+    naive = merged.stats[("naive log(1+exp(x)) autodiff", 0, "value")]
+    assert naive.nonfinite > 0 and naive.max_ulp == math.inf
+    with pytest.raises(ValueError, match="overlaps"):
+        sweep.merge_files(paths + paths[:1])
+
+
+def test_sweep_chunk_matches_report_measurement():
+    spec = sweep.Spec(target="stable_ops", variants=("vjp",))
+    k = 0x4185_1592 >> SMALL_CHUNK
+    acc = sweep._run_pairs(spec, [k], SMALL_CHUNK, progress=False)
+    bits = np.arange(k << SMALL_CHUNK, (k + 1) << SMALL_CHUNK, dtype=np.uint32)
+    x = np.concatenate([bits.view(F32), (bits | np.uint32(1 << 31)).view(F32)])
+    (impl,) = spec.implementations()
+    m = measure.measure(x, [impl])
+    for row in m.rows:
+        s = acc.stats[(impl.label, row.order, row.modes[0])]
+        assert (s.n, s.correctly_rounded, s.over_1, s.max_ulp) == (
+            row.stats.n, row.stats.correctly_rounded, row.stats.over_1, row.stats.max_ulp)
+
+
+# ---- formats --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_report():
+    from properties.report.cli import build_report
+    report, measurements = build_report(target="stable_ops", peers=("jax_nn", "numpy"),
+                                        dtypes=("float32",), scale=0.01, show_progress=False)
+    return report, measurements
+
+
+def test_json_format_is_strict_json_and_complete(small_report):
+    report, _ = small_report
+    data = json.loads(render.to_json(report))
+    assert {"target", "jax", "float32"} <= set(data["header"])
+    labels = {r["implementation"] for r in data["rows"]}
+    assert {"stable_ops.softplus_vjp", "stable_ops.softplus_jvp", "jax.nn.softplus",
+            "numpy.logaddexp(x, 0)"} <= labels
+    for r in data["rows"]:
+        float(r["max_ulp"])  # inf is the string 'inf', which float() reads
+    assert [e["x"] for e in data["tutorial"]["entries"]] == ["-10.0", "0.0", "10.0", "80.0", "100.0"]
+
+
+def test_markdown_tables_are_rectangular(small_report):
+    report, _ = small_report
+    text = render.to_markdown(report)
+    tables = [block.splitlines() for block in text.split("\n\n") if block.startswith("|")]
+    assert len(tables) == 2  # float32, and the tutorial's comparison
+    for table in tables:
+        widths = {ln.replace("\\|", "").count("|") for ln in table}
+        assert len(widths) == 1, table
+
+
+def test_text_header_names_target_backend_and_inputs(small_report):
+    report, _ = small_report
+    text = render.to_text(report)
+    assert "target: stable_ops" in text and "backend" in text
+    assert "x64 off" in text and "inputs" in text
+
+
+def test_plot_writes_a_png(small_report, tmp_path):
+    pytest.importorskip("matplotlib")
+    _, measurements = small_report
+    path = tmp_path / "ulp.png"
+    render.plot(measurements, str(path), title="test")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_json_and_bad_target(capsys):
+    from properties.report.cli import main
+    assert main(["--dtype", "float32", "--scale", "0.005", "--peers", "numpy",
+                 "--format", "json", "--no-progress"]) == 0
+    json.loads(capsys.readouterr().out)
+    assert main(["--target", "no_such_module_xyz", "--no-progress"]) == 2
+    assert "no_such_module_xyz" in capsys.readouterr().err
+
+
+def test_report_inputs_are_deterministic_and_cover_the_regimes():
+    x1, counts = inputs.report_inputs("float32", scale=0.01)
+    x2, _ = inputs.report_inputs("float32", scale=0.01)
+    assert np.array_equal(x1.view(np.uint32), x2.view(np.uint32))
+    assert set(counts) == {"special", "log_sweep", "band", "random_bits"}
+    finite = x1[np.isfinite(x1)]
+    assert finite.min() == -np.finfo(F32).max and finite.max() == np.finfo(F32).max
+    assert np.isnan(x1).any() and np.isinf(x1).any()
+    assert np.any((finite > 88) & (finite < 89)) and np.any(finite == 0)
