@@ -40,7 +40,15 @@ boundary (none of the values is exactly on one: Lindemann-Weierstrass).
 (Cody-Waite split of :math:`\ln 2`, Taylor to :math:`r^{13}`, error-free sums),
 quotients corrected by their exact residual (Dekker's product), the atanh
 series to :math:`s^{34}`; the last step adds the small parts to the large one, so the
-error is the final rounding (0.5 ULP) plus a few hundredths.
+error is the final rounding (0.5 ULP) plus what the plain-double series tail
+carries (it is up to 4% of softplus near 0).
+
+**Measured** (mpmath/MPFR references, see the stable_ops report): float32
+exhaustively for :math:`2^{-2} \le |x| < 2^7`, sampled elsewhere: every order
+within 0.5 ULP (+ about :math:`10^{-5}`), not correctly rounded on about
+:math:`10^{-7}` of inputs (exact values within :math:`2^{-40}` of a midpoint).
+float64 (740k points, dense log sweeps and random bit patterns): softplus 0.72 ULP,
+:math:`\sigma` 0.57, :math:`\sigma'` 0.59; correctly rounded 95.7%, 98.5%, 97.0%.
 
 **Limits.** :math:`|x|` is clamped (120 for narrow dtypes, 760 for float64) before
 the exponential, far beyond where :math:`T` underflows, so :math:`\pm\infty` give
@@ -125,9 +133,13 @@ def _dispatch(narrow, wide):
 
     def kernel(x):
         x = jnp.asarray(x)  # outside the x64 scope: Python floats stay float32
+        if jnp.issubdtype(x.dtype, jnp.integer) or x.dtype == bool:
+            # promote as jax.nn.softplus does: to the default float, weak stays weak
+            weak_or_bool = x.weak_type or x.dtype == bool
+            x = x * 1.0 if weak_or_bool else x.astype(jnp.result_type(float))
         dtype, weak = x.dtype, bool(x.weak_type)
         if not jnp.issubdtype(dtype, jnp.floating):
-            raise TypeError(f"stable_ops expects a floating dtype, got {dtype}")
+            raise TypeError(f"stable_ops expects a real floating dtype, got {dtype}")
         fn = wide if dtype == jnp.float64 else narrow
         with jax.enable_x64(True):
             return _to_dtype(fn(lax.convert_element_type(x, jnp.float64)), dtype, weak)

@@ -21,7 +21,7 @@ The derivative is **not** formed as ``s * (1 - s)``: for large :math:`x`,
 :math:`T` underflows.
 
 Accuracy (the kernels'): float32 correctly rounded except on a vanishing share of
-inputs, float64 within about 0.55 ULP. The third derivative (a rule on
+inputs, float64 within 0.6 ULP. The third derivative (a rule on
 :func:`_sigmoid_d1`) uses XLA's ``tanh`` and is only a few ULP accurate; fourth and
 higher orders are autodiff of that.
 

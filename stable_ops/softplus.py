@@ -14,8 +14,7 @@ The rewrite is exact (:math:`\log(1+e^x) = x + \log(1+e^{-x})`) and evaluates
 
 The kernels (:mod:`stable_ops._kernels`) evaluate this with their own ``exp``
 and ``atanh`` series, not XLA's ``log1p``: float32 in float64 (correctly rounded
-but for a vanishing share of inputs), float64 in double-double (within about
-0.7 ULP).
+but for a vanishing share of inputs), float64 in double-double (within 0.75 ULP).
 
 Derivatives go through :func:`stable_ops.sigmoid`, whose own custom JVP computes
 :math:`\sigma(x)\sigma(-x) = e^{-|x|}/(1+e^{-|x|})^2` without cancellation, so
