@@ -19,15 +19,15 @@ MODES = {1: ("reverse", "forward"), 2: ("reverse-over-reverse", "forward-over-fo
 def test_autodiff_agreement_figures_are_measured_maxima(dtype, order):
     """AUTODIFF_AGREEMENT is not exceeded by autodiff of the stable formulation on a seeded sample."""
     rng = np.random.default_rng(20261127)
-    bound = {"float32": 12.0, "float64": 30.0}[dtype]
-    x = np.concatenate([rng.uniform(-bound, bound, 300),
-                        np.geomspace(1e-8, bound, 100), -np.geomspace(1e-8, bound, 100)]).astype(dtype)
+    big = {"float32": 80.0, "float64": 700.0}[dtype]  # exp(-|x|) stays normal
+    x = np.concatenate([[0.0], rng.uniform(-40, 40, 300),
+                        np.geomspace(1e-8, big, 150), -np.geomspace(1e-8, big, 150)]).astype(dtype)
     with jax.enable_x64(dtype == "float64"):
         worst = max(float(reference.ulp_error(evaluate.evaluate(stable_formulation, order, m, x),
                                               mp.SOFTPLUS_DERIVATIVES[order], x).max())
                     for m in MODES[order])
     assert worst <= AUTODIFF_AGREEMENT[(order, dtype)], (
-        f"autodiff of max(x,0)+log1p(exp(-|x|)) d{order} {dtype}: measured {worst:.3g} ULP, "
+        f"autodiff of the stable formulation d{order} {dtype}: measured {worst:.3g} ULP, "
         f"but AUTODIFF_AGREEMENT declares {AUTODIFF_AGREEMENT[(order, dtype)]}")
 
 

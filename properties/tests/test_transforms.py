@@ -16,13 +16,18 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import hypothesis.extra.numpy as hnp
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from properties import strategies
 from properties.assertions import assert_true, assert_within_budget, compare
 from properties.budgets import STRUCTURAL_BUDGETS
 
 M, N = 3, 8
+
+#: Eager and un-jitted vmap dispatch op by op, ~10x the cost of a jitted example;
+#: these properties are about structure (accuracy has its own tests), so they take
+#: a third of the active profile's examples.
+_FEWER = settings(max_examples=max(2, settings.default.max_examples // 3))
 
 
 def _vmap_n(fn: Callable, depth: int) -> Callable:
@@ -72,6 +77,7 @@ def both_variants(target, op):
 
 @pytest.mark.parametrize("transform", TRANSFORMS)
 @pytest.mark.parametrize("derivative_kind", list(AGREEMENT))
+@_FEWER
 @given(data=st.data())
 def test_vjp_agrees_with_jvp(target, op, both_variants, dtype, transform, derivative_kind,
                              budgets, flush_allowed, data):
