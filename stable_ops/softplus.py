@@ -51,7 +51,9 @@ def softplus_vjp(x):
 
 
 def _softplus_vjp_fwd(x):
-    return _softplus(x), x  # residual: x
+    # The primal goes through the custom function itself, so that differentiating
+    # this rule (higher orders) uses the rule, not autodiff of the kernel.
+    return softplus_vjp(x), x  # residual: x
 
 
 def _softplus_vjp_bwd(x, g):
@@ -77,7 +79,9 @@ def softplus_jvp(x):
 @softplus_jvp.defjvp
 def _softplus_jvp_rule(primals, tangents):
     (x,), (x_dot,) = primals, tangents
-    return _softplus(x), sigmoid(x) * x_dot
+    # softplus_jvp(x), not the kernel: a nested jvp differentiates this primal
+    # output too, and autodiff of the kernel is wrong at x = 0 (grad(abs)(0.) = 1).
+    return softplus_jvp(x), sigmoid(x) * x_dot
 
 
 softplus = softplus_jvp
