@@ -1,0 +1,66 @@
+"""The strategies reach the regimes they claim, often."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from properties import strategies
+from properties.ops import SOFTPLUS
+
+SAMPLES = 400
+
+
+def _share(predicate, values):
+    return sum(map(predicate, values)) / len(values)
+
+
+@pytest.fixture(scope="module", params=["float32", "float64"])
+def drawn(request):
+    dtype = request.param
+    values = []
+
+    @settings(max_examples=SAMPLES // strategies.BATCH + 1, database=None, derandomize=True)
+    @given(strategies.batches(dtype, op=SOFTPLUS))
+    def collect(batch):
+        values.extend(batch.tolist())
+
+    collect()
+    return dtype, values
+
+
+def test_special_values_are_exact_and_simplest_first():
+    for dtype in ("float32", "float64"):
+        v = strategies.special_values(dtype, SOFTPLUS)
+        assert v.dtype == np.dtype(dtype)
+        assert v[0] == 0 and not np.signbit(v[0]) and np.signbit(v[1]) and v[1] == 0, v[:2]
+        assert np.isnan(v[-1]) and v[-3:-1].tolist() == [math.inf, -math.inf], v[-3:]
+
+
+#: name: (predicate on a value given the dtype's finfo, minimum share of drawn
+#: elements). Shares measured over 3840 derandomized draws (float32 / float64):
+#: zero 17% / 9%, subnormal 21% / 20%, largest finite 1.8% / 2.0%, nonfinite
+#: 1.7% / 2.0%, exp band 9% / 12%, 10..40 16% / 17%, 1e-3..10 12% / 8.4%,
+#: > 1e30 2.1% / 4.5%. Minimums are about half, so a regime that stops being
+#: generated fails while sampling noise at this test's 448 draws does not.
+REGIMES = {
+    "zero": (lambda v, i: v == 0, 0.04),
+    "subnormal": (lambda v, i: 0 < abs(v) < i.smallest_normal, 0.08),
+    "largest finite": (lambda v, i: abs(v) == i.max, 0.005),
+    "nonfinite": (lambda v, i: not math.isfinite(v), 0.005),
+    "exp overflow/underflow band": (lambda v, i: 0.95 * math.log(i.max) < abs(v) < 1.2 * math.log(i.max), 0.04),
+    "softplus branch region 10..40": (lambda v, i: 10 <= abs(v) <= 40, 0.07),
+    "ordinary middle 1e-3..10": (lambda v, i: 1e-3 <= abs(v) <= 10, 0.04),
+    "huge > 1e30": (lambda v, i: math.isfinite(v) and abs(v) > 1e30, 0.01),
+}
+
+
+@pytest.mark.parametrize("regime", list(REGIMES))
+def test_each_regime_is_reached_often(drawn, regime):
+    dtype, values = drawn
+    info = np.finfo(dtype)
+    predicate, minimum = REGIMES[regime]
+    share = _share(lambda v: predicate(v, info), values)
+    assert share >= minimum, (f"{regime} ({dtype}): {share:.2%} of {len(values)} drawn "
+                              f"elements, but should be at least {minimum:.1%}")
