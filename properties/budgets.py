@@ -17,14 +17,22 @@ from __future__ import annotations
 import fnmatch
 from typing import Mapping
 
-#: (op, order, dtype) -> ULPs. Comments: measured maximum of stable_ops.
+#: (op, order, dtype) -> ULPs, at the tightest stable_ops' measurements justify:
+#: - float32: every order within 0.5000 ULP on every float32 input swept (134M
+#:   inputs |x| in [2^-2, 2^7), every one; 29M sampled elsewhere); the few dozen
+#:   misses are inputs whose exact value lies within ~2^-40 ULP of a rounding
+#:   midpoint, so 0.51 admits them and fails any real regression (>= ~0.51).
+#: - float64: 740k points (dense log sweeps, random bit patterns) gave max 0.72
+#:   (value), 0.57 (d1), 0.59 (d2); a little headroom for Hypothesis' targeted
+#:   search, which has not exceeded them (see the closing notes).
+#: The issue-4 goals (1/1/1 float32, 1/1/2 float64) are met with margin.
 BUDGETS: Mapping[tuple[str, int, str], float] = {
-    ("softplus", 0, "float32"): 1.0,
-    ("softplus", 1, "float32"): 1.0,
-    ("softplus", 2, "float32"): 1.0,
-    ("softplus", 0, "float64"): 1.0,
-    ("softplus", 1, "float64"): 1.0,
-    ("softplus", 2, "float64"): 2.0,
+    ("softplus", 0, "float32"): 0.51,
+    ("softplus", 1, "float32"): 0.51,
+    ("softplus", 2, "float32"): 0.51,
+    ("softplus", 0, "float64"): 0.8,
+    ("softplus", 1, "float64"): 0.65,
+    ("softplus", 2, "float64"): 0.65,
 }
 
 #: Structural tolerances (not accuracy of an op):
