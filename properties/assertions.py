@@ -74,7 +74,7 @@ def _show(v) -> str:
     """A float with its bit pattern, e.g. ``1.0 [0x3f800000]``."""
     v = np.asarray(v)
     bits = v.view(np.uint32 if v.dtype == np.float32 else np.uint64)
-    return f"{v[()]} [{int(bits):#0{v.dtype.itemsize * 2 + 2}x}]"
+    return f"{str(v[()])} [{int(bits):#0{v.dtype.itemsize * 2 + 2}x}]"
 
 
 def _diagnosis(c: Comparison, i: int) -> str:
