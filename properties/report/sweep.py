@@ -281,6 +281,9 @@ def main(args) -> int:
     """The ``--exhaustive`` and ``--merge`` branches of the command line."""
     from properties.report import render
 
+    if args.plot:
+        print("note: --plot draws the sampled report; it is ignored with --exhaustive/--merge "
+              "(the parts keep the worst ULP per binade in their JSON)", file=sys.stderr)
     if args.merge:
         spec, acc, chunk_bits, elapsed = merge_files(args.merge)
         report = as_report(spec, acc, chunk_bits, elapsed, parts=len(args.merge))
