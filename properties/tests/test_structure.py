@@ -26,12 +26,22 @@ def _supported(variant):
 
 
 def test_output_dtype_equals_input_dtype(op, variant, rule, dtype):
+    """Also float32 inputs with x64 enabled (as inside a float64 program), where a
+    strongly typed float64 constant in a rule would promote them."""
     x = np.array([-3.0, 0.0, 0.5, 40.0], dtype=dtype)
     for order, mode in _supported(variant):
         out = np.asarray(evaluate.evaluate(rule, order, mode, x))
         assert_true(out.dtype == np.dtype(dtype),
                     f"{op.name}_{variant} d{order} {mode}: out.dtype={out.dtype}, but should be "
                     f"{dtype} [x.dtype={dtype}]")
+    if dtype != "float32":
+        return
+    with jax.enable_x64(True):
+        for order, mode in _supported(variant):
+            shaped = jax.eval_shape(jax.vmap(scalar_derivative(rule, order, mode)), x)
+            assert_true(shaped.dtype == np.dtype(dtype),
+                        f"{op.name}_{variant} d{order} {mode} with x64 enabled: "
+                        f"out.dtype={shaped.dtype}, but should be {dtype} [x.dtype={dtype}]")
 
 
 def test_weak_python_floats_behave_as_jax_nn(op, variant, rule, dtype):

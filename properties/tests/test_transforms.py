@@ -2,7 +2,10 @@
 
 The ``custom_vjp`` gradient and the ``custom_jvp`` derivative are each computed
 eagerly, under ``jit``, under ``vmap`` at shapes (0,), (1,), (n,), (m, n),
-under ``jit∘vmap``, and as ``grad∘grad``; each result must have the input's
+under ``jit∘vmap``, applied to whole arrays (``grad`` of the sum, ``jvp``
+with a tangent of ones, as users call an elementwise function: ``vmap``
+shows a rule one element at a time, which hides a backward pass that mixes
+elements), and as ``grad∘grad``; each result must have the input's
 shape and dtype and be within the ULP budget of the same exact derivative, so
 the two agree with each other under every transformation. Then both rules
 must be linear: the VJP in its cotangent, the JVP in its tangent, for
@@ -51,10 +54,12 @@ def _transformed(kind: str, d: Callable, x: np.ndarray):
         return [(s, _vmap_n(d, s.ndim)(s)) for s in shaped]
     if kind == "jit-vmap":
         return [(s, jax.jit(_vmap_n(d, s.ndim))(s)) for s in (x[0], rows)]
+    if kind == "array":  # d is an array -> array derivative (ON_ARRAYS)
+        return [(s, jax.jit(d)(s)) for s in (x[0], rows)]
     raise ValueError(kind)
 
 
-TRANSFORMS = ("eager", "jit", "vmap", "jit-vmap")
+TRANSFORMS = ("eager", "jit", "vmap", "jit-vmap", "array")
 
 # Derivatives compared across the two variants: (order, how each variant takes it).
 AGREEMENT = {
@@ -63,6 +68,20 @@ AGREEMENT = {
                         "jvp": lambda f: lambda x: jax.jvp(f, (x,), (jnp.ones_like(x),))[1]}),
     "grad-of-grad": (2, {"vjp": lambda f: jax.grad(jax.grad(f)),
                          "jvp": lambda f: jax.grad(jax.grad(f))}),
+}
+
+
+def _summed(f: Callable) -> Callable:
+    return lambda x: jnp.sum(f(x))
+
+
+# The same derivatives of the rule applied to a whole array: its Jacobian is
+# diagonal, so the gradient of the sum is the elementwise derivative.
+ON_ARRAYS = {
+    "grad": {v: lambda f: jax.grad(_summed(f)) for v in ("vjp", "jvp")},
+    "jvp-vs-grad": {"vjp": lambda f: jax.grad(_summed(f)),
+                    "jvp": lambda f: lambda x: jax.jvp(f, (x,), (jnp.ones_like(x),))[1]},
+    "grad-of-grad": {v: lambda f: jax.grad(_summed(jax.grad(_summed(f)))) for v in ("vjp", "jvp")},
 }
 
 
@@ -85,7 +104,7 @@ def test_vjp_agrees_with_jvp(target, op, both_variants, dtype, transform, deriva
     x = data.draw(strategies.batches(dtype, op=op, shape=(M, N)), label="x")
     budget = budgets(op.name, order, dtype)
     for variant, fn in both_variants.items():
-        d = builders[variant](fn)
+        d = (ON_ARRAYS[derivative_kind] if transform == "array" else builders)[variant](fn)
         for inp, out in _transformed(transform, d, x):
             out = np.asarray(out)
             what = (f"vjp/jvp agreement: {op.name}_{variant} d{order} "
