@@ -132,11 +132,15 @@ def _dispatch(narrow, wide):
     (double-double) for float64, and round to the input's dtype."""
 
     def kernel(x):
+        if x is None or isinstance(x, (list, tuple, dict)):
+            # as jax.nn.softplus: no implicit conversion of containers (wrap in jnp.asarray)
+            raise TypeError(f"stable_ops expects an array or a scalar, got {type(x).__name__}")
         x = jnp.asarray(x)  # outside the x64 scope: Python floats stay float32
         if jnp.issubdtype(x.dtype, jnp.integer) or x.dtype == bool:
-            # promote as jax.nn.softplus does: to the default float, weak stays weak
-            weak_or_bool = x.weak_type or x.dtype == bool
-            x = x * 1.0 if weak_or_bool else x.astype(jnp.result_type(float))
+            # promote exactly as jax.nn.softplus (jnp.logaddexp(x, 0)) does: int8..int32
+            # to float32 and int64 to float64 under x64, weak and bool to the weak default
+            promoted = jax.eval_shape(lambda v: jnp.logaddexp(v, 0), x)
+            x = _to_dtype(x, promoted.dtype, promoted.weak_type)
         dtype, weak = x.dtype, bool(x.weak_type)
         if not jnp.issubdtype(dtype, jnp.floating):
             raise TypeError(f"stable_ops expects a real floating dtype, got {dtype}")
