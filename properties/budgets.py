@@ -86,6 +86,9 @@ class BudgetTable:
                 f"--budget {unmatched[0]!r} matches no budget; known: "
                 + ", ".join(f"{op}:{order}:{dt}" for op, order, dt in BUDGETS))
 
+    def __repr__(self) -> str:
+        return f"BudgetTable(overrides={self.override_texts!r})"
+
     @staticmethod
     def _matches(pattern: tuple[str, str, str], key: tuple[str, int, str]) -> bool:
         return all(fnmatch.fnmatchcase(str(k), p) for p, k in zip(pattern, key))

@@ -31,6 +31,10 @@ class OpSpec:
     exact: tuple[Callable, Callable, Callable] = dataclasses.field(repr=False)
     branch_points: Mapping[str, tuple[float, ...]] = dataclasses.field(repr=False)
 
+    def _repr_pretty_(self, printer, cycle):
+        """Hypothesis' pretty printer ignores ``repr=False``; keep failures readable."""
+        printer.text(repr(self))
+
 
 def _exp_thresholds(dtype: str) -> tuple[float, ...]:
     """Where ``exp`` overflows, leaves the normal range, and underflows to 0."""

@@ -44,6 +44,10 @@ class Target:
     name: str
     module: types.ModuleType = dataclasses.field(repr=False)
 
+    def _repr_pretty_(self, printer, cycle):
+        """Hypothesis' pretty printer ignores ``repr=False``; keep failures readable."""
+        printer.text(repr(self))
+
     def rule(self, op: str, variant: str) -> Callable | None:
         """``<op>_<variant>`` from the module, or None where it is not defined."""
         if variant not in VARIANT_MODES:

@@ -5,6 +5,7 @@ a variant the target lacks is skipped with the reason; every test runs with
 the x64 mode of its dtype, restored afterwards.
 """
 
+import jax.numpy as jnp
 import pytest
 
 from properties import backend
@@ -58,10 +59,16 @@ def rule(target, op, variant):
 
 @pytest.fixture(autouse=True)
 def _x64_scope(request):
-    """x64 on for float64 tests, off otherwise, for this test only."""
+    """x64 on for float64 tests, off otherwise, for this test only.
+
+    A tripwire checks that the mode in force is the one asked for, so a leak of
+    the x64 switch from another test or worker fails where it lands.
+    """
     callspec = getattr(request.node, "callspec", None)
     dtype = callspec.params.get("dtype", "float32") if callspec else "float32"
     with backend.x64_for(dtype):
+        default = jnp.zeros(()).dtype.name
+        assert default == dtype, (f"x64 mode leaked: default JAX dtype is {default}, "
+                                  f"but this {dtype} test should run with x64 "
+                                  f"{'on' if dtype == 'float64' else 'off'}")
         yield
-
-
