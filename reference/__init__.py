@@ -17,7 +17,8 @@ Public API
 ``float_format(dtype) -> FloatFormat``
     Precision, exponent range, smallest subnormal/normal and max of a format.
 ``functions``
-    mpmath definitions of softplus, sigmoid and their first two derivatives.
+    mpmath definitions of softplus, sigmoid, log_sigmoid and their first two
+    derivatives, and of logaddexp(x, y) and its partial derivatives to order 2.
 
 (``reference.ulp`` is the function; its module is ``sys.modules["reference.ulp"]``.
 The engine lives in ``reference.rounding``.)
