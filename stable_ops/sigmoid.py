@@ -25,6 +25,9 @@ inputs, float64 within 0.6 ULP. The third derivative (a rule on
 :func:`_sigmoid_d1`) uses XLA's ``tanh`` and is only a few ULP accurate; fourth and
 higher orders are autodiff of that.
 
+Two rule styles: :func:`sigmoid` (also named ``sigmoid_jvp``) is a
+``custom_jvp``; :func:`sigmoid_vjp` a ``custom_vjp`` with the same numbers.
+
 Limits: :math:`\sigma(+\infty) = 1`, :math:`\sigma(-\infty) = 0`,
 :math:`\sigma'(\pm\infty) = 0`; nan propagates to value and derivatives.
 
@@ -38,7 +41,7 @@ import jax.numpy as jnp
 
 from stable_ops import _kernels
 
-__all__ = ["sigmoid", "sigmoid_jvp"]
+__all__ = ["sigmoid", "sigmoid_jvp", "sigmoid_vjp"]
 
 
 @jax.custom_jvp
@@ -72,6 +75,29 @@ def _sigmoid_d1_jvp(primals, tangents):
     (x,), (x_dot,) = primals, tangents
     d1 = _sigmoid_d1(x)
     return d1, -d1 * jnp.tanh(x / 2) * x_dot  # sigma'' = sigma' (1 - 2 sigma)
+
+
+@jax.custom_vjp
+def sigmoid_vjp(x):
+    r""":math:`\sigma(x)` as a ``jax.custom_vjp`` (reverse mode only).
+
+    Backward pass :math:`\bar x = g\,\sigma'(x)` with
+    :math:`\sigma'(x) = e^{-|x|}/(1+e^{-|x|})^2` (no cancellation), itself
+    differentiable by its custom JVP, so grad-of-grad is accurate.
+    Residuals: ``x`` only (not the output: :math:`\sigma(1-\sigma)` would cancel).
+    """
+    return _kernels.sigmoid(x)
+
+
+def _sigmoid_vjp_fwd(x):
+    return sigmoid_vjp(x), x  # residual: x; the primal through the custom function
+
+
+def _sigmoid_vjp_bwd(x, g):
+    return (g * _sigmoid_d1(x),)
+
+
+sigmoid_vjp.defvjp(_sigmoid_vjp_fwd, _sigmoid_vjp_bwd)
 
 
 # The harness looks targets' variants up by these names.
