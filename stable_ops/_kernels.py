@@ -84,6 +84,7 @@ __all__ = [
     "softplus",
     "sigmoid",
     "sigmoid_d1",
+    "sigmoid_d2",
     "log_sigmoid",
     "logaddexp",
     "sigmoid_of_difference",
@@ -100,6 +101,7 @@ _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's constant for float64
 
 # Taylor coefficients, highest degree first (Horner).
 _EXP_NARROW = [1.0 / math.factorial(n) for n in range(10, -1, -1)]  # e^r, r^0..r^10
+_EXPM1_NARROW = [1.0 / math.factorial(n + 1) for n in range(10, -1, -1)]  # (e^r-1)/r
 _EXP_TAIL = [1.0 / math.factorial(n) for n in range(13, 1, -1)]  # (e^r-1-r)/r^2
 _ATANH_NARROW = [1.0 / (2 * m + 1) for m in range(12, -1, -1)]  # atanh(s)/s in z=s^2
 _ATANH_TAIL = [1.0 / (4**m * (2 * m + 1)) for m in range(17, 0, -1)]  # see softplus_wide
@@ -171,6 +173,15 @@ def _exp_neg_abs_narrow(x):
     return _horner(_EXP_NARROW, r) * _pow2(k)
 
 
+def _one_minus_exp_neg_abs_narrow(x):
+    # 1 - T without cancellation: for k = 0 (|x| <= ln2/2, r = -a exactly) as
+    # -(e^r - 1) = a (e^r - 1)/r by its own series; elsewhere 1 - T >= 0.29.
+    a = jnp.minimum(jnp.abs(x), 120.0)
+    k = jnp.round(a * -_INV_LN2)
+    r = k * -_LN2 - a
+    return jnp.where(k == 0, a * _horner(_EXPM1_NARROW, -a), 1.0 - _horner(_EXP_NARROW, r) * _pow2(k))
+
+
 def _log1p_narrow(t):
     # log1p(T) = 2 atanh(s), s = T/(2 + T) in [0, 1/3]
     s = t * (1.0 / (2.0 + t))  # the divide has one reader
@@ -190,6 +201,13 @@ def sigmoid_d1_narrow(x):
     t = _exp_neg_abs_narrow(x)
     u = 1.0 + t
     return t / (u * u)
+
+
+def sigmoid_d2_narrow(x):
+    t = _exp_neg_abs_narrow(x)
+    u = 1.0 + t
+    magnitude = t * _one_minus_exp_neg_abs_narrow(x) / (u * u * u)
+    return jnp.where(x > 0, -magnitude, magnitude)
 
 
 # -- float64, in double-double -------------------------------------------------
@@ -245,6 +263,23 @@ def _exp_neg_abs_wide(x, x_lo=None):
     el = el + ql + eh * r_err  # e^{r + r_err} ~ e^r (1 + r_err)
     k1 = jnp.round(k * 0.5)
     return eh, el, _pow2(k1), _pow2(k - k1)
+
+
+def _one_minus_exp_neg_abs_wide(x):
+    """:math:`1 - e^{-|x|}` as a double-double: for :math:`k = 0`
+    (:math:`|x| \le \ln 2/2`) as :math:`-(e^{r + r_{err}} - 1)` from the
+    exponential's own :math:`e^r - 1 = r + w`, which does not cancel; elsewhere
+    :math:`1 - T \ge 0.29`."""
+    a = jnp.minimum(jnp.abs(x), 760.0)
+    k = jnp.round(a * -_INV_LN2)
+    r, r_err = _two_sum(k * -_LN2_HI - a, k * -_LN2_LO)
+    w = r * r * _horner(_EXP_TAIL, r)
+    qh, ql = _two_sum(r, w)
+    small_h, small_l = -qh, -(ql + r_err * (1.0 + qh))
+    eh, el, s1, s2 = _exp_neg_abs_wide(x)
+    oh, ol = _fast_two_sum(1.0, -((eh * s1) * s2))
+    ol = ol - (el * s1) * s2
+    return jnp.where(k == 0, small_h, oh), jnp.where(k == 0, small_l, ol)
 
 
 def _div_wide(nh, nl, dh, dl):
@@ -303,6 +338,20 @@ def sigmoid_d1_wide(x, x_lo=None):
     vh, vl = _div_wide(jnp.ones_like(eh), jnp.zeros_like(el), uh, ul)
     p, e = _two_prod(nh, vh)
     return ((p + (e + (nh * vl + nl * vh))) * s1) * s2
+
+
+def sigmoid_d2_wide(x):
+    # -sign(x) T/(1+T)^2 * (1-T)/(1+T): sigmoid_d1's double-double times tanh(|x|/2), scaled last.
+    eh, el, s1, s2, uh, ul = _one_plus_t(x)
+    nh, nl = _div_wide(eh, el, uh, ul)
+    vh, vl = _div_wide(jnp.ones_like(eh), jnp.zeros_like(el), uh, ul)
+    p, e = _two_prod(nh, vh)
+    e = e + (nh * vl + nl * vh)
+    oh, ol = _one_minus_exp_neg_abs_wide(x)
+    wh, wl = _div_wide(oh, ol, uh, ul)
+    ph, pe = _two_prod(p, wh)
+    magnitude = ((ph + (pe + (p * wl + e * wh))) * s1) * s2
+    return jnp.where(x > 0, -magnitude, magnitude)
 
 
 def log_sigmoid_narrow(x):
@@ -387,6 +436,7 @@ def _dispatch_binary(narrow, wide):
 softplus = _dispatch(softplus_narrow, softplus_wide)
 sigmoid = _dispatch(sigmoid_narrow, sigmoid_wide)
 sigmoid_d1 = _dispatch(sigmoid_d1_narrow, sigmoid_d1_wide)
+sigmoid_d2 = _dispatch(sigmoid_d2_narrow, sigmoid_d2_wide)
 log_sigmoid = _dispatch(log_sigmoid_narrow, log_sigmoid_wide)
 logaddexp = _dispatch_binary(logaddexp_narrow, logaddexp_wide)
 sigmoid_of_difference = _dispatch_binary(sigmoid_of_difference_narrow, sigmoid_of_difference_wide)
