@@ -376,8 +376,9 @@ def _difference_narrow(x, y):
 
 def _difference_wide(x, y):
     dh, dl = _two_sum(x, -y)
-    dh = jnp.where(x == y, 0.0, dh)
-    return dh, jnp.where(jnp.isfinite(dh), dl, 0.0)  # x - y = inf - finite: dl is nan
+    # x - y infinite (or nan from equal infinities): dl is nan; d = 0 where x == y
+    dl = jnp.where(jnp.isfinite(dh), dl, 0.0)
+    return jnp.where(x == y, 0.0, dh), jnp.where(x == y, 0.0, dl)
 
 
 def logaddexp_narrow(x, y):
@@ -390,6 +391,11 @@ def logaddexp_wide(x, y):
     m = jnp.maximum(x, y)
     hi, lo = _two_sum(m, lh)
     y_sum = hi + (lo + (ql * s1) * s2)
+    # |m| < 2^-900: log1p(T) may be subnormal (flushed) while m + log1p(T) is normal
+    # (e.g. (2^-1022, -708.4)): add in the unscaled domain, m 2^-k + qh + ql, scale last.
+    hi, lo = _two_sum((m * (1.0 / s1)) * (1.0 / s2), qh)
+    y_tiny = ((hi + (lo + ql)) * s1) * s2
+    y_sum = jnp.where(jnp.abs(m) < 2.0**-900, y_tiny, y_sum)
     return jnp.where(jnp.isfinite(m), y_sum, m)  # +-inf (equal, or +inf with anything), nan
 
 
