@@ -49,7 +49,8 @@ class OpSpec:
       formulas or where exp under/overflows; strategies generate them (both
       signs) and their neighbours often.
     - ``finite_domain``: per dtype name, the open interval ``(lo, hi)`` of
-      inputs whose exact result is finite (default: every finite input).
+      inputs where the exact value and every declared derivative are finite
+      in that dtype (default: every finite input).
       Outside it the reference gives nan (undefined, e.g. ``log(-1)``) or
       ±inf (``log(0)``, ``exp(100)`` in float32) and the rule must agree with
       it; property 4's "finite for finite inputs" looks only inside it.

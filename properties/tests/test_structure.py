@@ -129,6 +129,8 @@ def test_check_grads(op, variant, rule, dtype):
     modes = ["rev"] if variant == "vjp" else ["fwd", "rev"]
     for i, point in enumerate(_CHECK_GRADS_POINTS):
         args = (np.array([point], dtype=dtype),)
+        if not op.finite_inputs(args[0]).all():
+            continue  # outside the op's domain (e.g. log1mexp at x <= 0)
         if op.arity == 2:
             args += (np.array([_CHECK_GRADS_POINTS[-1 - i]], dtype=dtype),)
         try:
