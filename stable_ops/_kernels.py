@@ -80,7 +80,16 @@ try:  # keeps Python scalars weakly typed, as jax.nn.softplus does
 except ImportError:  # pragma: no cover - private API moved
     _convert_element_type = None
 
-__all__ = ["softplus", "sigmoid", "sigmoid_d1"]
+__all__ = [
+    "softplus",
+    "sigmoid",
+    "sigmoid_d1",
+    "sigmoid_d2",
+    "log_sigmoid",
+    "logaddexp",
+    "sigmoid_of_difference",
+    "sigmoid_d1_of_difference",
+]
 
 _LN2 = math.log(2.0)
 _INV_LN2 = 1.0 / _LN2
@@ -92,6 +101,7 @@ _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's constant for float64
 
 # Taylor coefficients, highest degree first (Horner).
 _EXP_NARROW = [1.0 / math.factorial(n) for n in range(10, -1, -1)]  # e^r, r^0..r^10
+_EXPM1_NARROW = [1.0 / math.factorial(n + 1) for n in range(10, -1, -1)]  # (e^r-1)/r
 _EXP_TAIL = [1.0 / math.factorial(n) for n in range(13, 1, -1)]  # (e^r-1-r)/r^2
 _ATANH_NARROW = [1.0 / (2 * m + 1) for m in range(12, -1, -1)]  # atanh(s)/s in z=s^2
 _ATANH_TAIL = [1.0 / (4**m * (2 * m + 1)) for m in range(17, 0, -1)]  # see softplus_wide
@@ -163,10 +173,23 @@ def _exp_neg_abs_narrow(x):
     return _horner(_EXP_NARROW, r) * _pow2(k)
 
 
-def softplus_narrow(x):
-    t = _exp_neg_abs_narrow(x)
+def _one_minus_exp_neg_abs_narrow(x):
+    # 1 - T without cancellation: for k = 0 (|x| <= ln2/2, r = -a exactly) as
+    # -(e^r - 1) = a (e^r - 1)/r by its own series; elsewhere 1 - T >= 0.29.
+    a = jnp.minimum(jnp.abs(x), 120.0)
+    k = jnp.round(a * -_INV_LN2)
+    r = k * -_LN2 - a
+    return jnp.where(k == 0, a * _horner(_EXPM1_NARROW, -a), 1.0 - _horner(_EXP_NARROW, r) * _pow2(k))
+
+
+def _log1p_narrow(t):
+    # log1p(T) = 2 atanh(s), s = T/(2 + T) in [0, 1/3]
     s = t * (1.0 / (2.0 + t))  # the divide has one reader
-    return jnp.maximum(x, 0.0) + 2.0 * s * _horner(_ATANH_NARROW, s * s)
+    return 2.0 * s * _horner(_ATANH_NARROW, s * s)
+
+
+def softplus_narrow(x):
+    return jnp.maximum(x, 0.0) + _log1p_narrow(_exp_neg_abs_narrow(x))
 
 
 def sigmoid_narrow(x):
@@ -178,6 +201,13 @@ def sigmoid_d1_narrow(x):
     t = _exp_neg_abs_narrow(x)
     u = 1.0 + t
     return t / (u * u)
+
+
+def sigmoid_d2_narrow(x):
+    t = _exp_neg_abs_narrow(x)
+    u = 1.0 + t
+    magnitude = t * _one_minus_exp_neg_abs_narrow(x) / (u * u * u)
+    return jnp.where(x > 0, -magnitude, magnitude)
 
 
 # -- float64, in double-double -------------------------------------------------
@@ -210,10 +240,12 @@ def _two_prod(a, b):
     return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
 
 
-def _exp_neg_abs_wide(x):
-    """:math:`e^{-|x|} = (E_h + E_l)\,s_1 s_2` with :math:`E \in [0.7, 1.42]` to
+def _exp_neg_abs_wide(x, x_lo=None):
+    """:math:`e^{-|x + x_{lo}|} = (E_h + E_l)\,s_1 s_2` with :math:`E \in [0.7, 1.42]` to
     about :math:`2^{-57}` relative and :math:`s_1 s_2 = 2^k` (two normal factors,
-    so :math:`k < -1022` works).
+    so :math:`k < -1022` works).  ``x_lo`` (optional, :math:`|x_{lo}| \le
+    \mathrm{ulp}(x)/2`, 0 where ``x`` is not finite) is the low word of a
+    double-double argument such as an exact difference.
 
     The kernels divide and sum the unscaled :math:`E` and apply :math:`2^k` last:
     scaled, the low word :math:`E_l 2^k` (and :math:`T/2`) would be flushed as
@@ -221,13 +253,33 @@ def _exp_neg_abs_wide(x):
     """
     a = jnp.minimum(jnp.abs(x), 760.0)
     k = jnp.round(a * -_INV_LN2)
-    r, r_err = _two_sum(k * -_LN2_HI - a, k * -_LN2_LO)  # first sum exact (Sterbenz)
+    r_lo = k * -_LN2_LO
+    if x_lo is not None:  # |x + x_lo| = a + sign(x) x_lo below the clamp
+        r_lo = r_lo - jnp.where(jnp.abs(x) <= 760.0, jnp.where(x < 0, -x_lo, x_lo), 0.0)
+    r, r_err = _two_sum(k * -_LN2_HI - a, r_lo)  # first sum exact (Sterbenz)
     w = r * r * _horner(_EXP_TAIL, r)  # e^r - 1 - r, |w| < 0.07
     qh, ql = _two_sum(r, w)
     eh, el = _fast_two_sum(1.0, qh)
     el = el + ql + eh * r_err  # e^{r + r_err} ~ e^r (1 + r_err)
     k1 = jnp.round(k * 0.5)
     return eh, el, _pow2(k1), _pow2(k - k1)
+
+
+def _one_minus_exp_neg_abs_wide(x):
+    """:math:`1 - e^{-|x|}` as a double-double: for :math:`k = 0`
+    (:math:`|x| \le \ln 2/2`) as :math:`-(e^{r + r_{err}} - 1)` from the
+    exponential's own :math:`e^r - 1 = r + w`, which does not cancel; elsewhere
+    :math:`1 - T \ge 0.29`."""
+    a = jnp.minimum(jnp.abs(x), 760.0)
+    k = jnp.round(a * -_INV_LN2)
+    r, r_err = _two_sum(k * -_LN2_HI - a, k * -_LN2_LO)
+    w = r * r * _horner(_EXP_TAIL, r)
+    qh, ql = _two_sum(r, w)
+    small_h, small_l = -qh, -(ql + r_err * (1.0 + qh))
+    eh, el, s1, s2 = _exp_neg_abs_wide(x)
+    oh, ol = _fast_two_sum(1.0, -((eh * s1) * s2))
+    ol = ol - (el * s1) * s2
+    return jnp.where(k == 0, small_h, oh), jnp.where(k == 0, small_l, ol)
 
 
 def _div_wide(nh, nl, dh, dl):
@@ -239,16 +291,23 @@ def _div_wide(nh, nl, dh, dl):
     return qh, rho * rd
 
 
-def softplus_wide(x):
+def _log1p_t_wide(x, x_lo=None):
+    """:math:`\operatorname{log1p}(e^{-|x + x_{lo}|}) = (q_h + q_l)\,s_1 s_2`;
+    returns ``qh, ql, s1, s2`` and :math:`s' = q_h s_1 s_2`."""
     # log1p(T) = 2 atanh(s) = s' (1 + sum_m z^m / (4^m (2m+1))), s' = 2s = T/(1 + T/2),
     # z = s'^2; s' = 2^k E/(1 + T/2) is divided unscaled.
-    eh, el, s1, s2 = _exp_neg_abs_wide(x)
+    eh, el, s1, s2 = _exp_neg_abs_wide(x, x_lo)
     th, tl = (eh * s1) * s2, (el * s1) * s2
     dh, dl = _fast_two_sum(1.0, 0.5 * th)
     qh, ql = _div_wide(eh, el, dh, dl + 0.5 * tl)
     sp = (qh * s1) * s2
     z = sp * sp
     ql = ql + qh * (z * _horner(_ATANH_TAIL, z))  # log1p(T) = (qh + ql) 2^k
+    return qh, ql, s1, s2, sp
+
+
+def softplus_wide(x):
+    qh, ql, s1, s2, sp = _log1p_t_wide(x)
     # x <= 0: one rounding of (qh + ql) 2^k.  x > 0: x + log1p(T) in double-double.
     y_neg = ((qh + ql) * s1) * s2
     hi, lo = _two_sum(jnp.maximum(x, 0.0), sp)
@@ -258,29 +317,127 @@ def softplus_wide(x):
     return jnp.where(x > 34.0, x, jnp.where(x > 0, y_pos, y_neg))
 
 
-def _one_plus_t(x):
-    eh, el, s1, s2 = _exp_neg_abs_wide(x)
+def _one_plus_t(x, x_lo=None):
+    eh, el, s1, s2 = _exp_neg_abs_wide(x, x_lo)
     uh, ul = _fast_two_sum(1.0, (eh * s1) * s2)
     return eh, el, s1, s2, uh, ul + (el * s1) * s2
 
 
-def sigmoid_wide(x):
+def sigmoid_wide(x, x_lo=None):
     # x >= 0: 1/(1+T);  x < 0: T/(1+T) = 2^k E/(1+T), scaled last.
-    eh, el, s1, s2, uh, ul = _one_plus_t(x)
+    eh, el, s1, s2, uh, ul = _one_plus_t(x, x_lo)
     pos = x >= 0
     qh, ql = _div_wide(jnp.where(pos, 1.0, eh), jnp.where(pos, 0.0, el), uh, ul)
     return ((qh + ql) * jnp.where(pos, 1.0, s1)) * jnp.where(pos, 1.0, s2)
 
 
-def sigmoid_d1_wide(x):
+def sigmoid_d1_wide(x, x_lo=None):
     # T/(1+T)^2 = 2^k E/(1+T) * 1/(1+T): the product with its error term, scaled last.
-    eh, el, s1, s2, uh, ul = _one_plus_t(x)
+    eh, el, s1, s2, uh, ul = _one_plus_t(x, x_lo)
     nh, nl = _div_wide(eh, el, uh, ul)
     vh, vl = _div_wide(jnp.ones_like(eh), jnp.zeros_like(el), uh, ul)
     p, e = _two_prod(nh, vh)
     return ((p + (e + (nh * vl + nl * vh))) * s1) * s2
 
 
+def sigmoid_d2_wide(x):
+    # -sign(x) T/(1+T)^2 * (1-T)/(1+T): sigmoid_d1's double-double times tanh(|x|/2), scaled last.
+    eh, el, s1, s2, uh, ul = _one_plus_t(x)
+    nh, nl = _div_wide(eh, el, uh, ul)
+    vh, vl = _div_wide(jnp.ones_like(eh), jnp.zeros_like(el), uh, ul)
+    p, e = _two_prod(nh, vh)
+    e = e + (nh * vl + nl * vh)
+    oh, ol = _one_minus_exp_neg_abs_wide(x)
+    wh, wl = _div_wide(oh, ol, uh, ul)
+    ph, pe = _two_prod(p, wh)
+    magnitude = ((ph + (pe + (p * wl + e * wh))) * s1) * s2
+    return jnp.where(x > 0, -magnitude, magnitude)
+
+
+def log_sigmoid_narrow(x):
+    return -softplus_narrow(-x)  # negations are exact
+
+
+def log_sigmoid_wide(x):
+    return -softplus_wide(-x)
+
+
+# -- functions of a difference x - y (logaddexp and its derivatives) ------------
+#
+# d = x - y is formed without rounding error: in float64 for float32 inputs (exact
+# unless the exponents are more than 29 apart, and then |d| > 2^29 and e^-|d| = 0),
+# as a double-double for float64.  Where x == y, d = 0, also for equal infinities:
+# their derivatives are the limit along the diagonal x = y (gradient (1/2, 1/2)).
+
+
+def _difference_narrow(x, y):
+    return jnp.where(x == y, 0.0, x - y)
+
+
+def _difference_wide(x, y):
+    dh, dl = _two_sum(x, -y)
+    dh = jnp.where(x == y, 0.0, dh)
+    return dh, jnp.where(jnp.isfinite(dh), dl, 0.0)  # x - y = inf - finite: dl is nan
+
+
+def logaddexp_narrow(x, y):
+    return jnp.maximum(x, y) + _log1p_narrow(_exp_neg_abs_narrow(_difference_narrow(x, y)))
+
+
+def logaddexp_wide(x, y):
+    # max(x, y) + log1p(T) in double-double: the sum cancels for max(x, y) in (-ln 2, 0).
+    qh, ql, s1, s2, lh = _log1p_t_wide(*_difference_wide(x, y))
+    m = jnp.maximum(x, y)
+    hi, lo = _two_sum(m, lh)
+    y_sum = hi + (lo + (ql * s1) * s2)
+    return jnp.where(jnp.isfinite(m), y_sum, m)  # +-inf (equal, or +inf with anything), nan
+
+
+def sigmoid_of_difference_narrow(x, y):
+    return sigmoid_narrow(_difference_narrow(x, y))
+
+
+def sigmoid_of_difference_wide(x, y):
+    return sigmoid_wide(*_difference_wide(x, y))
+
+
+def sigmoid_d1_of_difference_narrow(x, y):
+    return sigmoid_d1_narrow(_difference_narrow(x, y))
+
+
+def sigmoid_d1_of_difference_wide(x, y):
+    return sigmoid_d1_wide(*_difference_wide(x, y))
+
+
+def _dispatch_binary(narrow, wide):
+    """:func:`_dispatch` for two arguments: promoted as ``jnp.logaddexp`` promotes
+    them (integers, weak types, mixed dtypes) and broadcast together."""
+
+    def kernel(x, y):
+        for v in (x, y):
+            if v is None or isinstance(v, (list, tuple, dict)):
+                raise TypeError(f"stable_ops expects an array or a scalar, got {type(v).__name__}")
+        x, y = jnp.asarray(x), jnp.asarray(y)
+        promoted = jax.eval_shape(jnp.logaddexp, x, y)
+        dtype, weak = promoted.dtype, bool(promoted.weak_type)
+        if not jnp.issubdtype(dtype, jnp.floating):
+            raise TypeError(f"stable_ops expects a real floating dtype, got {dtype}")
+        x, y = _to_dtype(x, dtype, weak), _to_dtype(y, dtype, weak)
+        fn = wide if dtype == jnp.float64 else narrow
+        with jax.enable_x64(True):
+            x, y = jnp.broadcast_arrays(lax.convert_element_type(x, jnp.float64),
+                                        lax.convert_element_type(y, jnp.float64))
+            return _to_dtype(fn(x, y), dtype, weak)
+
+    kernel.__name__ = narrow.__name__.removesuffix("_narrow")
+    return kernel
+
+
 softplus = _dispatch(softplus_narrow, softplus_wide)
 sigmoid = _dispatch(sigmoid_narrow, sigmoid_wide)
 sigmoid_d1 = _dispatch(sigmoid_d1_narrow, sigmoid_d1_wide)
+sigmoid_d2 = _dispatch(sigmoid_d2_narrow, sigmoid_d2_wide)
+log_sigmoid = _dispatch(log_sigmoid_narrow, log_sigmoid_wide)
+logaddexp = _dispatch_binary(logaddexp_narrow, logaddexp_wide)
+sigmoid_of_difference = _dispatch_binary(sigmoid_of_difference_narrow, sigmoid_of_difference_wide)
+sigmoid_d1_of_difference = _dispatch_binary(sigmoid_d1_of_difference_narrow, sigmoid_d1_of_difference_wide)
