@@ -46,8 +46,10 @@ float32 0.5 ULP, float64 0.57). The value is one rounding of
 :math:`\max(x, y) + \operatorname{log1p}(T)` computed in float64 (float32), or a
 double-double sum (float64), except where the sum cancels,
 :math:`\max(x, y) \in (-\ln 2, 0)` and the result is small: its absolute error
-there is that of :math:`\operatorname{log1p}(T)`, about :math:`2^{-43}` (float32
-path, still within 0.5 ULP on 100k pairs of that band) and :math:`2^{-55}`
+there is that of :math:`\operatorname{log1p}(T)`, about :math:`2^{-44}` (float32
+path: within 0.5 ULP on 100k random pairs of that band, but e.g. 50 ULP for a
+result of :math:`2^{-25}`; on the diagonal :math:`x = y` the value is
+:math:`x + \ln 2` with a split :math:`\ln 2` and keeps 0.5 ULP) and :math:`2^{-55}`
 (float64: measured up to 1.9 ULP for results above 1/16, 18 ULP above
 :math:`2^{-8}`, and :math:`10^4` ULP near :math:`(-\ln 2, -\ln 2)`;
 ``jnp.logaddexp`` is 5 to 10 times worse there). A triple-word
