@@ -97,6 +97,7 @@ _INV_LN2 = 1.0 / _LN2
 # exact for |k| < 2**21; _LN2_HI + _LN2_LO = ln 2 to about 2**-86.
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
+_LN2_TAIL = 2.3190468138462996e-17  # ln 2 - _LN2, to 2^-108
 _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's constant for float64
 
 # Taylor coefficients, highest degree first (Horner).
@@ -137,6 +138,23 @@ def _to_dtype(y, dtype, weak):
     return lax.convert_element_type(y, dtype)
 
 
+def _widen(x):
+    """``x`` as float64, exactly, subnormal float32 inputs included.
+
+    XLA on CPU treats subnormal inputs as zero (DAZ), also in ``convert``; a
+    float32 subnormal is rebuilt from its bits as ``mantissa * 2^-149``, which is
+    exact and normal in float64. Without this, e.g. ``logaddexp(2^-126 - 2^-149,
+    -88.72)`` would be 0 where the exact value, 1.47e-38, is a normal float32.
+    """
+    wide = lax.convert_element_type(x, jnp.float64)
+    if x.dtype != jnp.float32:
+        return wide
+    bits = lax.bitcast_convert_type(x, jnp.uint32)
+    magnitude = (bits & 0x7FFFFF).astype(jnp.float64) * 2.0**-149
+    subnormal = (bits & 0x7F800000) == 0
+    return jnp.where(subnormal, jnp.where(bits >> 31 == 1, -magnitude, magnitude), wide)
+
+
 def _dispatch(narrow, wide):
     """Evaluate ``narrow`` (plain float64) for float16/32 inputs, ``wide``
     (double-double) for float64, and round to the input's dtype."""
@@ -156,7 +174,7 @@ def _dispatch(narrow, wide):
             raise TypeError(f"stable_ops expects a real floating dtype, got {dtype}")
         fn = wide if dtype == jnp.float64 else narrow
         with jax.enable_x64(True):
-            return _to_dtype(fn(lax.convert_element_type(x, jnp.float64)), dtype, weak)
+            return _to_dtype(fn(_widen(x)), dtype, weak)
 
     kernel.__name__ = narrow.__name__.removesuffix("_narrow")
     return kernel
@@ -381,12 +399,18 @@ def _difference_wide(x, y):
     return jnp.where(x == y, 0.0, dh), jnp.where(x == y, 0.0, dl)
 
 
+def _x_plus_ln2(x):
+    """:math:`x + \ln 2` with :math:`\ln 2` as a double-double (the first sum is exact
+    where the result cancels, Sterbenz); opaque, or XLA folds the two constants."""
+    return _opaque(x + _LN2) + _LN2_TAIL
+
+
 def logaddexp_narrow(x, y):
     d = _difference_narrow(x, y)
     y_off = jnp.maximum(x, y) + _log1p_narrow(_exp_neg_abs_narrow(d))
     # On the diagonal, x + ln 2 with ln 2 split: the series' 2^-44 error is 50 ULP of
     # float32 at x = -0.6931472, where the sum cancels to 2.3e-8.
-    return jnp.where(d == 0, (x + _LN2_HI) + _LN2_LO, y_off)
+    return jnp.where(d == 0, _x_plus_ln2(x), y_off)
 
 
 def logaddexp_wide(x, y):
@@ -400,6 +424,8 @@ def logaddexp_wide(x, y):
     hi, lo = _two_sum((m * (1.0 / s1)) * (1.0 / s2), qh)
     y_tiny = ((hi + (lo + ql)) * s1) * s2
     y_sum = jnp.where(jnp.abs(m) < 2.0**-900, y_tiny, y_sum)
+    # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
+    y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
     return jnp.where(jnp.isfinite(m), y_sum, m)  # +-inf (equal, or +inf with anything), nan
 
 
@@ -435,8 +461,7 @@ def _dispatch_binary(narrow, wide):
         x, y = _to_dtype(x, dtype, weak), _to_dtype(y, dtype, weak)
         fn = wide if dtype == jnp.float64 else narrow
         with jax.enable_x64(True):
-            x, y = jnp.broadcast_arrays(lax.convert_element_type(x, jnp.float64),
-                                        lax.convert_element_type(y, jnp.float64))
+            x, y = jnp.broadcast_arrays(_widen(x), _widen(y))
             return _to_dtype(fn(x, y), dtype, weak)
 
     kernel.__name__ = narrow.__name__.removesuffix("_narrow")

@@ -48,12 +48,13 @@ double-double sum (float64), except where the sum cancels,
 :math:`\max(x, y) \in (-\ln 2, 0)` and the result is small: its absolute error
 there is that of :math:`\operatorname{log1p}(T)`, about :math:`2^{-44}` (float32
 path: within 0.5 ULP on 100k random pairs of that band, but e.g. 50 ULP for a
-result of :math:`2^{-25}`; on the diagonal :math:`x = y` the value is
-:math:`x + \ln 2` with a split :math:`\ln 2` and keeps 0.5 ULP) and :math:`2^{-55}`
+result of :math:`2^{-25}`) and :math:`2^{-55}`
 (float64: measured up to 1.9 ULP for results above 1/16, 18 ULP above
-:math:`2^{-8}`, and :math:`10^4` ULP near :math:`(-\ln 2, -\ln 2)`;
-``jnp.logaddexp`` is 5 to 10 times worse there). A triple-word
-:math:`\operatorname{log1p}` would fix it.
+:math:`2^{-8}`, :math:`10^3` ULP above :math:`2^{-16}`; ``jnp.logaddexp`` is 5
+to 10 times worse there). A triple-word :math:`\operatorname{log1p}` would fix
+it. On the diagonal :math:`x = y` the value is :math:`x + \ln 2` with a split
+:math:`\ln 2` (an exact first sum), so it keeps 0.5 ULP where it cancels most
+(:math:`x = y \approx -\ln 2`).
 
 Subnormals: XLA on CPU flushes subnormal results to zero, so derivatives whose
 exact value is subnormal (:math:`|d| \gtrsim 87.3` in float32, 708.4 in float64)
