@@ -399,6 +399,24 @@ def _difference_wide(x, y):
     return jnp.where(x == y, 0.0, dh), jnp.where(x == y, 0.0, dl)
 
 
+def _unscaled_tiny(m, s1, s2):
+    """:math:`m / (s_1 s_2)` for :math:`|m| < 2^{-900}`, subnormal :math:`m` included.
+
+    XLA on CPU reads subnormal operands as 0 (DAZ), so a subnormal ``m`` is rebuilt
+    from its bits, :math:`\pm M 2^{-1074}` with the integer :math:`M < 2^{52}`, and
+    scaled in steps that stay normal where it matters (:math:`s_1 s_2 \approx
+    2^{-1022}`). ``m`` must come from a select, not ``max`` (which reads it as 0).
+    Without this, ``logaddexp(-708.3964185322642, 1.917e-321)`` was 0 instead of
+    :math:`2^{-1022}`.
+    """
+    bits = lax.bitcast_convert_type(m, jnp.int64)
+    magnitude = bits & 0x7FFFFFFFFFFFFFFF
+    mantissa = lax.convert_element_type(magnitude, jnp.float64)  # exact: M < 2^52
+    rebuilt = (((mantissa * 2.0**-537) * (1.0 / s1)) * 2.0**-537) * (1.0 / s2)
+    rebuilt = jnp.where(bits < 0, -rebuilt, rebuilt)
+    return jnp.where(magnitude < 2**52, rebuilt, (m * (1.0 / s1)) * (1.0 / s2))
+
+
 def _x_plus_ln2(x):
     """:math:`x + \ln 2` with :math:`\ln 2` as a double-double (the first sum is exact
     where the result cancels, Sterbenz); opaque, or XLA folds the two constants."""
@@ -421,8 +439,13 @@ def logaddexp_wide(x, y):
     y_sum = hi + (lo + (ql * s1) * s2)
     # |m| < 2^-900: log1p(T) may be subnormal (flushed) while m + log1p(T) is normal
     # (e.g. (2^-1022, -708.4)): add in the unscaled domain, m 2^-k + qh + ql, scale last.
-    hi, lo = _two_sum((m * (1.0 / s1)) * (1.0 / s2), qh)
-    y_tiny = ((hi + (lo + ql)) * s1) * s2
+    hi, lo = _two_sum(_unscaled_tiny(jnp.where(x >= y, x, y), s1, s2), qh)
+    z = hi + (lo + ql)
+    # z 2^k in [2^-1022 - 2^-1075, 2^-1022) rounds to 2^-1022 (normal), but XLA flushes
+    # it as subnormal before rounding, e.g. at (-708.3964185322642, 1.917e-321).
+    bound = (2.0**-1022 * (1.0 / s1)) * (1.0 / s2)
+    rounds_up = (jnp.abs(z) >= bound * (1.0 - 2.0**-53)) & (jnp.abs(z) < bound)
+    y_tiny = jnp.where(rounds_up, jnp.where(z < 0, -(2.0**-1022), 2.0**-1022), (z * s1) * s2)
     y_sum = jnp.where(jnp.abs(m) < 2.0**-900, y_tiny, y_sum)
     # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
     y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
