@@ -12,6 +12,7 @@ must be linear: the VJP in its cotangent, the JVP in its tangent, for
 cotangents/tangents including 0, negatives, and large and small values.
 """
 
+import functools
 from typing import Callable
 
 import jax
@@ -39,24 +40,30 @@ def _vmap_n(fn: Callable, depth: int) -> Callable:
     return fn
 
 
-def _transformed(kind: str, d: Callable, x: np.ndarray):
-    """Apply derivative ``d`` (scalar -> scalar) to ``x`` under transformation ``kind``.
-
-    Returns ``(input, output)`` pairs, one per shape the transformation is tried at.
-    """
-    scalar, rows = x[0, 0], x
-    if kind == "eager":
-        return [(scalar, d(scalar))]
-    if kind == "jit":
-        return [(scalar, jax.jit(d)(scalar))]
+def _inputs(kind: str, x: np.ndarray) -> list[np.ndarray]:
+    """The inputs transformation ``kind`` is tried at, cut from the drawn (M, N) batch."""
+    if kind in ("eager", "jit"):
+        return [x[0, 0]]
     if kind == "vmap":
-        shaped = [x[0, :0], x[0, :1], x[0], rows]
-        return [(s, _vmap_n(d, s.ndim)(s)) for s in shaped]
-    if kind == "jit-vmap":
-        return [(s, jax.jit(_vmap_n(d, s.ndim))(s)) for s in (x[0], rows)]
-    if kind == "array":  # d is an array -> array derivative (ON_ARRAYS)
-        return [(s, jax.jit(d)(s)) for s in (x[0], rows)]
+        return [x[0, :0], x[0, :1], x[0], x]
+    if kind in ("jit-vmap", "array"):
+        return [x[0], x]
     raise ValueError(kind)
+
+
+@functools.lru_cache(maxsize=None)
+def _applied(fn: Callable, derivative_kind: str, variant: str, kind: str, ndim: int) -> Callable:
+    """The derivative of ``fn`` under transformation ``kind`` for inputs of ``ndim``.
+
+    Built once per case, so jitted ones compile once, not once per example
+    (a new ``jax.jit`` wrapper would recompile).
+    """
+    if kind == "array":  # the rule on whole arrays (ON_ARRAYS)
+        return jax.jit(ON_ARRAYS[derivative_kind][variant](fn))
+    d = AGREEMENT[derivative_kind][1][variant](fn)
+    transformed = {"eager": lambda: d, "jit": lambda: jax.jit(d),
+                   "vmap": lambda: _vmap_n(d, ndim), "jit-vmap": lambda: jax.jit(_vmap_n(d, ndim))}
+    return transformed[kind]()
 
 
 TRANSFORMS = ("eager", "jit", "vmap", "jit-vmap", "array")
@@ -100,13 +107,12 @@ def both_variants(target, op):
 @given(data=st.data())
 def test_vjp_agrees_with_jvp(target, op, both_variants, dtype, transform, derivative_kind,
                              budgets, flush_allowed, data):
-    order, builders = AGREEMENT[derivative_kind]
+    order = AGREEMENT[derivative_kind][0]
     x = data.draw(strategies.batches(dtype, op=op, shape=(M, N)), label="x")
     budget = budgets(op.name, order, dtype)
     for variant, fn in both_variants.items():
-        d = (ON_ARRAYS[derivative_kind] if transform == "array" else builders)[variant](fn)
-        for inp, out in _transformed(transform, d, x):
-            out = np.asarray(out)
+        for inp in _inputs(transform, x):
+            out = np.asarray(_applied(fn, derivative_kind, variant, transform, inp.ndim)(inp))
             what = (f"vjp/jvp agreement: {op.name}_{variant} d{order} "
                     f"({derivative_kind}, {transform}, shape {inp.shape}) {dtype}")
             assert_true(out.shape == np.shape(inp) and out.dtype == np.dtype(dtype),
@@ -119,10 +125,12 @@ def test_vjp_agrees_with_jvp(target, op, both_variants, dtype, transform, deriva
                                      budget=budget, flush_allowed=flush_allowed)
 
 
+@functools.lru_cache(maxsize=None)  # one compilation per rule, not per example
 def _apply_vjp(fn):
     return jax.jit(lambda x, c: jax.vjp(fn, x)[1](c)[0])
 
 
+@functools.lru_cache(maxsize=None)
 def _apply_jvp(fn):
     return jax.jit(lambda x, t: jax.jvp(fn, (x,), (t,))[1])
 
