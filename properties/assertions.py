@@ -12,7 +12,9 @@ fails with a message in one pattern::
     reproduce: JAX_ENABLE_X64=0 python -c "..."
 
 Subnormal policy: a result returned as 0 whose exact value is nonzero and
-below the smallest normal is *flushed*. Flushed results are never judged by
+below the smallest normal is *flushed*; so is a result at a subnormal input
+that is the correctly rounded result at that input replaced by ±0 (the backend
+treats subnormal inputs as zero, DAZ: XLA on CPU returns ``log(1e-45) = -inf``). Flushed results are never judged by
 their (meaningless, huge) ULP figure: they are counted apart in the ledger, and
 they fail unless ``flush_allowed`` (the plugin allows them only where the
 backend flushes subnormals, or never with ``--subnormals=strict``).
@@ -66,6 +68,16 @@ def compare(got, exact: Callable, *inputs) -> Comparison:
     ulps = reference.ulp_error(got, exact, *inputs).reshape(-1)
     tiny = np.finfo(got.dtype).smallest_normal
     flushed = (got == 0) & (expected != 0) & (np.abs(expected) < tiny)
+    # Subnormal inputs treated as zero (DAZ): the result is the exact one at +-0.
+    daz = np.zeros_like(flushed)
+    for a in inputs:
+        daz |= (a != 0) & (np.abs(a) < np.finfo(a.dtype).smallest_normal)
+    if daz.any():
+        zeroed = tuple(np.where(np.abs(a[daz]) < np.finfo(a.dtype).smallest_normal,
+                                np.copysign(np.zeros((), a.dtype), a[daz]), a[daz])
+                       for a in inputs)
+        at_zero = reference.ulp_error(got[daz], exact, *zeroed) <= 0.5
+        flushed[daz] |= at_zero & (ulps[daz] > 0.5)
     nonfinite = ~np.isfinite(got) & np.isfinite(expected)
     return Comparison(inputs, got, expected, ulps, flushed, nonfinite)
 
@@ -101,7 +113,8 @@ def assert_within_budget(c: Comparison, *, what: str, rule: str, derivative: str
     __tracebackhide__ = True
     dtype = c.got.dtype.name
     ledger.record(rule=rule, derivative=derivative, dtype=dtype, ulps=c.ulps,
-                  x=c.inputs[0], flushed=c.flushed, nonfinite=c.nonfinite)
+                  x=c.inputs[0] if len(c.inputs) == 1 else c.inputs,
+                  flushed=c.flushed, nonfinite=c.nonfinite)
     judged = c.ulps[~(c.flushed | c.nonfinite)]
     if control.currently_in_test_context() and judged.size:
         worst = float(judged.max())
@@ -131,40 +144,56 @@ def assert_true(condition: bool, message: str) -> None:
 
 
 def repro_line(*, module: str, rule: str, dtype: str, x, expression: str) -> str:
-    """A shell line that recomputes one result, with the x64 mode of ``dtype``."""
+    """A shell line that recomputes one result, with the x64 mode of ``dtype``.
+
+    ``x``: the input, or a tuple of inputs (``x``, ``y``) for a binary rule."""
     x64 = 1 if dtype == "float64" else 0
-    hexed = float(x).hex()
+    values = x if isinstance(x, tuple) else (x,)
+    assign = "; ".join(f"{name} = np.{dtype}(float.fromhex('{float(v).hex()}'))"
+                       for name, v in zip("xyz", values))
     return (f"JAX_ENABLE_X64={x64} python -c \"import importlib, jax, numpy as np; "
             f"f = importlib.import_module('{module}').{rule}; "
-            f"x = np.{dtype}(float.fromhex('{hexed}')); print(repr({expression}))\"")
+            f"{assign}; print(repr({expression}))\"")
 
 
-def derivative_label(order: int, mode: str) -> str:
-    """``value``, ``d1 reverse``, ``d2 forward-over-reverse``..."""
-    return "value" if order == 0 else f"d{order} {mode}"
+def derivative_label(order, mode: str) -> str:
+    """``value``, ``d1 reverse``, ``d2 forward-over-reverse`` for an order (unary op);
+    ``dx reverse``, ``dxy reverse-over-reverse`` for a multi-index (binary op)."""
+    if isinstance(order, (int, np.integer)):
+        return "value" if order == 0 else f"d{order} {mode}"
+    index = tuple(order)
+    if sum(index) == 0:
+        return "value"
+    if len(index) == 1:
+        return f"d{index[0]} {mode}"
+    return "d" + "".join("xyz"[i] * k for i, k in enumerate(index)) + f" {mode}"
 
 
 def assert_rule_within_budget(*, target: str, op, variant: str, rule: Callable,
-                              order: int, mode: str, x: np.ndarray, budget: float,
+                              order, mode: str, x, budget: float,
                               flush_allowed: bool, prop: str = "") -> Comparison:
-    """Evaluate ``rule``'s ``order``-th derivative in ``mode`` at every element of ``x``
-    and assert it is within ``budget`` ULPs of ``op``'s exact derivative.
+    """Evaluate ``rule``'s derivative in ``mode`` at every element of ``x`` and assert
+    it is within ``budget`` ULPs of ``op``'s exact derivative.
 
     - ``target``: the module name (for the reproduce line);
     - ``op``: the :class:`properties.ops.OpSpec`;
+    - ``order``: the derivative, an order (unary op) or a multi-index (binary op);
+    - ``x``: the input array, or a tuple of one array per argument (broadcast together);
     - ``prop``: the property's name, prefixed to the message.
     """
     __tracebackhide__ = True
     from properties import evaluate  # JAX is imported only where rules are run
 
-    dtype = np.asarray(x).dtype.name
-    got = evaluate.evaluate(rule, order, mode, x)
-    c = compare(got, op.exact[order], x)
+    args = tuple(x) if isinstance(x, tuple) else (x,)
+    dtype = np.asarray(args[0]).dtype.name
+    got = evaluate.evaluate(rule, order, mode, *args)
+    c = compare(got, op.reference(order), *args)
     name = f"{op.name}_{variant}"
     label = derivative_label(order, mode)
     assert_within_budget(
         c, what=f"{prop + ': ' if prop else ''}{name} {label} {dtype}", rule=name,
         derivative=label, budget=budget, flush_allowed=flush_allowed,
-        repro=lambda i: repro_line(module=target, rule=name, dtype=dtype, x=c.inputs[0][i],
+        repro=lambda i: repro_line(module=target, rule=name, dtype=dtype,
+                                   x=tuple(a[i] for a in c.inputs),
                                    expression=evaluate.repro_expression(order, mode)))
     return c

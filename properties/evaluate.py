@@ -1,15 +1,18 @@
 """Elementwise values and derivatives of a rule, compiled once per shape.
 
-The properties and the report both need "the ``order``-th derivative of rule
-``f`` at every element of ``x``, computed in ``mode``". For an elementwise
-``f`` that is ``vmap`` of the scalar derivative, which is also how users write
-it. Each combination is jitted once and cached here, so that Hypothesis
-examples of one shape and dtype never recompile.
+The properties and the report both need "the derivative of rule ``f`` at every
+element of its inputs, computed in ``mode``". For an elementwise ``f`` that is
+``vmap`` of the scalar derivative, which is also how users write it. Each
+combination is jitted once and cached here, so that Hypothesis examples of one
+shape and dtype never recompile.
 
-Modes, by how the derivative is taken (outermost last):
+A derivative is named by an *order* for a unary op (``0``, ``1``, ``2``) or a
+multi-index for a binary one (``(1, 0)`` is :math:`\\partial_x f`, ``(1, 1)``
+is :math:`\\partial_x\\partial_y f`), together with a *mode*, by how it is
+taken (outermost last):
 
 ============================  =====  =====================================
-mode                          order  computation
+mode                          order  computation (unary; binary: per argnum)
 ============================  =====  =====================================
 ``value``                     0      ``f(x)``
 ``reverse``                   1      ``grad(f)``
@@ -19,7 +22,10 @@ mode                          order  computation
 ``forward-over-reverse``      2      ``jvp`` of ``grad(f)`` (as ``jax.hessian``)
 ============================  =====  =====================================
 
-A ``custom_vjp`` rule supports only the modes without ``forward``.
+For a binary op, a first partial in ``x`` is ``grad(f, argnums=0)`` or a
+``jvp`` with tangents ``(1, 0)``; a mixed second partial differentiates in
+``x`` first (inner), then in ``y``. A ``custom_vjp`` rule supports only the
+modes without ``forward``.
 """
 
 from __future__ import annotations
@@ -31,7 +37,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-#: (order, mode) pairs, in the order reports list them.
+from properties.assertions import derivative_label as derivative_name  # noqa: F401
+
+#: (order, mode) pairs of a unary op, in the order reports list them.
 DERIVATIVES: tuple[tuple[int, str], ...] = (
     (0, "value"),
     (1, "reverse"),
@@ -41,68 +49,128 @@ DERIVATIVES: tuple[tuple[int, str], ...] = (
     (2, "forward-over-reverse"),
 )
 
+#: mode -> how each differentiation is taken, innermost first.
+_STEPS = {
+    "value": (),
+    "reverse": ("reverse",),
+    "forward": ("forward",),
+    "reverse-over-reverse": ("reverse", "reverse"),
+    "forward-over-forward": ("forward", "forward"),
+    "forward-over-reverse": ("reverse", "forward"),
+}
+
 
 def uses_forward_mode(mode: str) -> bool:
     """Whether ``mode`` needs ``jax.jvp`` (unsupported by ``custom_vjp`` rules)."""
     return "forward" in mode
 
 
-def derivatives_for(variant_modes: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
-    """The (order, mode) pairs a variant supports, given its modes (see target.VARIANT_MODES)."""
-    if "forward" in variant_modes:
-        return DERIVATIVES
-    return tuple(d for d in DERIVATIVES if not uses_forward_mode(d[1]))
+def index_of(derivative) -> tuple[int, ...]:
+    """The multi-index of a derivative given as an order (unary) or a multi-index."""
+    return (derivative,) if isinstance(derivative, (int, np.integer)) else tuple(derivative)
 
 
-def _forward(f: Callable) -> Callable:
-    """Scalar derivative of scalar ``f`` by forward mode, with tangent 1."""
-    return lambda x: jax.jvp(f, (x,), (jnp.ones_like(x),))[1]
+def order_of(derivative) -> int:
+    """The total order: ``2`` for ``2``, ``(1, 1)`` or ``(0, 2)``."""
+    return sum(index_of(derivative))
 
 
-def scalar_derivative(f: Callable, order: int, mode: str) -> Callable:
-    """The ``order``-th derivative of scalar ``f`` as a scalar function, taken in ``mode``."""
-    builders = {
-        (0, "value"): lambda: f,
-        (1, "reverse"): lambda: jax.grad(f),
-        (1, "forward"): lambda: _forward(f),
-        (2, "reverse-over-reverse"): lambda: jax.grad(jax.grad(f)),
-        (2, "forward-over-forward"): lambda: _forward(_forward(f)),
-        (2, "forward-over-reverse"): lambda: _forward(jax.grad(f)),
-    }
-    try:
-        return builders[(order, mode)]()
-    except KeyError:
-        raise ValueError(
-            f"(order, mode) must be one of {list(builders)}, got {(order, mode)!r}") from None
+def derivatives_for(variant_modes: tuple[str, ...], op=None) -> tuple[tuple[object, str], ...]:
+    """The (derivative, mode) pairs a variant supports (see target.VARIANT_MODES).
+
+    Without ``op``: the unary pairs of :data:`DERIVATIVES`. With an
+    :class:`properties.ops.OpSpec`: only the derivatives it has references for,
+    named by order for a unary op and by multi-index for a binary one.
+    """
+    pairs = [d for d in DERIVATIVES if "forward" in variant_modes or not uses_forward_mode(d[1])]
+    if op is None:
+        return tuple(pairs)
+    out = []
+    for order, mode in pairs:
+        for index in sorted(op.exact, key=lambda k: (sum(k), [-i for i in k])):
+            if sum(index) == order:
+                out.append((order if op.arity == 1 else index, mode))
+    return tuple(out)
+
+
+def _argnums(index: tuple[int, ...]) -> tuple[int, ...]:
+    """``(1, 1)`` -> ``(0, 1)``: the argument of each differentiation, innermost first."""
+    return tuple(i for i, k in enumerate(index) for _ in range(k))
+
+
+def _partial(f: Callable, argnum: int, how: str, summed: bool) -> Callable:
+    if how == "reverse":
+        g = (lambda *a: jnp.sum(f(*a))) if summed else f
+        return jax.grad(g, argnums=argnum)
+
+    def tangent_map(*args):
+        tangents = tuple(jnp.ones_like(a) if i == argnum else jnp.zeros_like(a)
+                         for i, a in enumerate(args))
+        return jax.jvp(f, args, tangents)[1]
+    return tangent_map
+
+
+def _derivative(f: Callable, derivative, mode: str, summed: bool) -> Callable:
+    index = index_of(derivative)
+    steps = _STEPS.get(mode)
+    if steps is None or len(steps) != sum(index):
+        raise ValueError(f"(order, mode) must pair an order with its modes {dict(_STEPS)}, "
+                         f"got {(derivative, mode)!r}")
+    for argnum, how in zip(_argnums(index), steps):
+        f = _partial(f, argnum, how, summed)
+    return f
+
+
+def scalar_derivative(f: Callable, order, mode: str) -> Callable:
+    """The derivative (an order, or a multi-index) of scalar ``f`` as a scalar function, in ``mode``."""
+    return _derivative(f, order, mode, summed=False)
+
+
+def array_derivative(f: Callable, order, mode: str) -> Callable:
+    """The same derivative of elementwise ``f`` applied to whole arrays: ``grad`` of
+    the sum, ``jvp`` with a tangent of ones (the Jacobian is diagonal), as users
+    call an elementwise function."""
+    return _derivative(f, order, mode, summed=True)
 
 
 @functools.lru_cache(maxsize=None)
-def elementwise(f: Callable, order: int, mode: str) -> Callable:
-    """Jitted ``vmap`` of :func:`scalar_derivative`: maps a 1-D array to a 1-D array."""
+def elementwise(f: Callable, order, mode: str) -> Callable:
+    """Jitted ``vmap`` of :func:`scalar_derivative`: maps 1-D arrays to a 1-D array."""
     return jax.jit(jax.vmap(scalar_derivative(f, order, mode)))
 
 
-def evaluate(f: Callable, order: int, mode: str, x: np.ndarray) -> np.ndarray:
-    """``order``-th derivative of elementwise rule ``f`` at each element of ``x`` (any shape).
+def evaluate(f: Callable, order, mode: str, *args: np.ndarray) -> np.ndarray:
+    """Derivative of elementwise rule ``f`` at each element of its (broadcast) inputs.
 
-    Returns a NumPy array of ``x``'s shape. ``x`` is flattened so that one
-    compilation serves every shape of the same size and dtype.
+    - ``order``: an order (unary) or a multi-index (one entry per argument);
+    - ``args``: one array per argument of ``f``, any shapes that broadcast.
+
+    Returns a NumPy array of the broadcast shape. Inputs are flattened so that
+    one compilation serves every shape of the same size and dtype.
     """
-    x = np.asarray(x)
-    flat = x.reshape(-1)
-    out = elementwise(f, order, mode)(flat)
-    return np.asarray(out).reshape(x.shape)
+    arrays = np.broadcast_arrays(*(np.asarray(a) for a in args))
+    shape = arrays[0].shape
+    out = elementwise(f, order, mode)(*(a.reshape(-1) for a in arrays))
+    return np.asarray(out).reshape(shape)
 
 
-def repro_expression(order: int, mode: str) -> str:
-    """Python source computing the derivative of ``f`` at scalar ``x``, for failure messages."""
-    fwd = "(lambda g: lambda x: jax.jvp(g, (x,), (jax.numpy.ones_like(x),))[1])"
-    expressions = {
-        (0, "value"): "f(x)",
-        (1, "reverse"): "jax.grad(f)(x)",
-        (1, "forward"): f"{fwd}(f)(x)",
-        (2, "reverse-over-reverse"): "jax.grad(jax.grad(f))(x)",
-        (2, "forward-over-forward"): f"{fwd}({fwd}(f))(x)",
-        (2, "forward-over-reverse"): f"{fwd}(jax.grad(f))(x)",
-    }
-    return expressions[(order, mode)]
+def repro_expression(order, mode: str) -> str:
+    """Python source computing the derivative of ``f`` at scalar ``x`` (binary: ``x, y``),
+    for failure messages."""
+    index = index_of(order)
+    names = ", ".join("xyz"[: len(index)])
+    if sum(index) == 0:
+        return f"f({names})"
+    expr = "f"
+    for argnum, how in zip(_argnums(index), _STEPS[mode]):
+        if how == "reverse":
+            expr = f"jax.grad({expr})" if len(index) == 1 else f"jax.grad({expr}, argnums={argnum})"
+        else:
+            tangents = ", ".join(f"jax.numpy.ones_like(a[{i}])" if i == argnum
+                                 else f"jax.numpy.zeros_like(a[{i}])"
+                                 for i in range(len(index)))
+            if len(index) == 1:
+                expr = f"(lambda g: lambda x: jax.jvp(g, (x,), (jax.numpy.ones_like(x),))[1])({expr})"
+            else:
+                expr = f"(lambda g: lambda *a: jax.jvp(g, a, ({tangents}))[1])({expr})"
+    return f"{expr}({names})"

@@ -32,14 +32,15 @@ def record(*, rule: str, derivative: str, dtype: str, ulps, x, flushed, nonfinit
     """Add one batch of results (NumPy arrays of equal size) to this process's ledger.
 
     ``ulps`` of flushed and nonfinite results are left out of the worst figure
-    and counted apart.
+    and counted apart. ``x``: the inputs, or a tuple of them (binary ops).
     """
     judged = ~(flushed | nonfinite)
     worst, x_at_worst = -math.inf, None
     if judged.any():
         i = int(ulps[judged].argmax())
         worst = float(ulps[judged][i])
-        x_at_worst = float(x[judged][i])
+        x_at_worst = (tuple(float(a[judged][i]) for a in x) if isinstance(x, tuple)
+                      else float(x[judged][i]))
     _merge_entry(_pending, {
         "rule": rule, "derivative": derivative, "dtype": dtype,
         "worst_ulps": worst, "x_at_worst": x_at_worst, "n": int(ulps.size),

@@ -92,7 +92,9 @@ def pytest_configure(config):
 
 def pytest_report_header(config):
     target = config.conformance_target
-    variants = "; ".join(f"{op}: {', '.join(target.variants(op)) or 'none'}" for op in OPS)
+    found = {op: target.variants(op) for op in OPS}
+    variants = "; ".join(f"{op}: {', '.join(v)}" for op, v in found.items() if v)
+    absent = [op for op, v in found.items() if not v]
     dtypes = config.conformance_dtypes
     x64 = ", ".join(f"{dt} {'on' if dt == 'float64' else 'off'}" for dt in dtypes)
     flushing = ", ".join(f"{dt} {'yes' if backend.flushes_subnormals(dt) else 'no'}"
@@ -101,6 +103,8 @@ def pytest_report_header(config):
     budgets = config.conformance_budgets
     lines = [
         f"conformance target: {target.name} ({variants})",
+        f"registered ops: {', '.join(OPS)}"
+        + (f"; not in the target (skipped): {', '.join(absent)}" if absent else ""),
         f"{backend.describe()}; x64 per test: {x64}",
         f"dtypes: {', '.join(dtypes)}; hypothesis profile: {settings._current_profile}",
         f"subnormal policy: {policy}; backend flushes subnormal results: {flushing}",

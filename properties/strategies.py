@@ -138,3 +138,81 @@ def scales(dtype) -> st.SearchStrategy[float]:
     fixed = [0.0, 1.0, -1.0, 2.0, -0.5, 3.0, -7.25, 1e3, -1e6, 1e-3, 1e30, -1e-30]
     return st.one_of(st.sampled_from(fixed),
                      st.floats(-1e6, 1e6, width=np.finfo(name).bits))
+
+
+# --- binary ops --------------------------------------------------------------
+
+#: Shapes of the two arguments of a binary op in broadcasting properties: each
+#: pair broadcasts to a different layout; fixed, so compilations stay bounded.
+BROADCAST_SHAPES: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((3, 1), (1, 8)),
+    ((), (8,)),
+    ((8,), ()),
+    ((3, 8), (8,)),
+    ((1, 8), (3, 8)),
+)
+
+_CORE = (0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan)
+
+
+def special_pairs(dtype, op: OpSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(x, y)`` where binary rules break, simplest first.
+
+    - every pair of 0, -0, ±1, ±max, ±smallest subnormal, ±inf and nan
+      (``(-inf, -inf)``, ``(inf, inf)``, ``(inf, -inf)`` among them);
+    - each special value ``s`` of :func:`special_values` (the op's branch
+      points included) as ``(s, s)`` (equal arguments, huge equal ones
+      included), ``(s, 0)``, ``(0, s)``, ``(s, -s)`` and ``(s, next(s))``.
+
+    Returns two arrays of ``dtype`` of equal length.
+    """
+    name = _dtype_name(dtype)
+    info = np.finfo(name)
+    core = list(_CORE[:4]) + [float(info.max), -float(info.max), float(info.smallest_subnormal),
+                              -float(info.smallest_subnormal)] + list(_CORE[4:])
+    pairs = [(a, b) for a in core for b in core]
+    specials = [float(v) for v in special_values(name, op)]
+    for s in specials:
+        pairs += [(s, s), (s, 0.0), (0.0, s), (s, -s)]
+        if math.isfinite(s):
+            pairs.append((s, _near(name, s, 1)))
+    out, seen = [], set()
+    for a, b in pairs:
+        pair = np.array([a, b], dtype=name)
+        key = pair.tobytes()
+        if key not in seen:
+            seen.add(key)
+            out.append(pair)
+    both = np.array(out, dtype=name)
+    return both[:, 0].copy(), both[:, 1].copy()
+
+
+@st.composite
+def pairs(draw, dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
+          allow_nonfinite: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Two arrays of ``shape`` for a binary op: each from :func:`batches`, then a
+    drawn share of elements tied, ``y = x``, ``y = -x`` or ``y`` = a few ULPs from
+    ``x`` (where cancellation lives), and a few special pairs put in."""
+    name = _dtype_name(dtype)
+    x = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="x")
+    y = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="y").copy()
+    flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+    ties = draw(st.lists(st.tuples(st.integers(0, max(flat_x.size - 1, 0)),
+                                   st.sampled_from(["equal", "negated", "near"]),
+                                   st.integers(-3, 3)),
+                         max_size=flat_x.size // 4 if flat_x.size else 0), label="ties")
+    with np.errstate(over="ignore", invalid="ignore"):
+        for i, how, k in ties:
+            v = flat_x[i]
+            flat_y[i] = {"equal": v, "negated": -v,
+                         "near": _near(name, float(v), k) if np.isfinite(v) else v}[how]
+    return x, flat_y.reshape(x.shape)
+
+
+def arguments(dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
+              allow_nonfinite: bool = True) -> st.SearchStrategy[tuple[np.ndarray, ...]]:
+    """One array of ``shape`` per argument of ``op``: ``(x,)`` or ``(x, y)``."""
+    if op.arity == 1:
+        return batches(dtype, op=op, shape=shape, allow_nonfinite=allow_nonfinite).map(
+            lambda x: (x,))
+    return pairs(dtype, op=op, shape=shape, allow_nonfinite=allow_nonfinite)

@@ -70,8 +70,9 @@ def target_name_from_env(cli_value: str | None = None) -> str:
     return cli_value or os.environ.get(TARGET_ENV_VAR) or DEFAULT_TARGET
 
 
-def load_target(name: str, *, ops: tuple[str, ...] = ("softplus",)) -> Target:
-    """Import the module ``name`` and check it defines at least one rule for ``ops``.
+def load_target(name: str, *, ops: tuple[str, ...] | None = None) -> Target:
+    """Import the module ``name`` and check it defines at least one rule for ``ops``
+    (default: every op registered in :data:`properties.ops.OPS`).
 
     Raises :class:`TargetError` with a one-line message when the module does not
     exist, fails to import (the message names the exception), or defines no
@@ -92,6 +93,9 @@ def load_target(name: str, *, ops: tuple[str, ...] = ("softplus",)) -> Target:
         raise TargetError(
             f"--target {name!r} failed to import: {type(exc).__name__}: {exc}") from None
     target = Target(name=name, module=module)
+    if ops is None:
+        from properties.ops import OPS
+        ops = tuple(OPS)
     if not any(target.variants(op) for op in ops):
         wanted = ", ".join(f"{op}_{v}" for op in ops for v in VARIANTS)
         raise TargetError(f"--target {name!r} defines none of: {wanted}")

@@ -17,16 +17,25 @@ from properties.target import VARIANT_MODES, VARIANTS
 
 def pytest_generate_tests(metafunc):
     config = metafunc.config
-    if "dtype" in metafunc.fixturenames:
+    names = metafunc.fixturenames
+    if "dtype" in names:
         metafunc.parametrize("dtype", config.conformance_dtypes)
-    if "op" in metafunc.fixturenames:
+    if "op" in names and "variant" in names and "derivative" in names:
+        # Only the derivatives each op has references for, and the (order, mode)
+        # pairs each variant supports: no forward mode for custom_vjp.
+        cases = [pytest.param(OPS[name], v, d,
+                              id=f"{name}-{v}-{derivative_label(*d).replace(' ', '-')}")
+                 for name in OPS for v in VARIANTS
+                 for d in derivatives_for(VARIANT_MODES[v], op=OPS[name])]
+        metafunc.parametrize("op, variant, derivative", cases)
+        return
+    if "op" in names:
         metafunc.parametrize("op", [pytest.param(OPS[name], id=name) for name in OPS])
-    if "variant" in metafunc.fixturenames and "derivative" in metafunc.fixturenames:
-        # Only the (order, mode) pairs each variant supports: no forward mode for custom_vjp.
+    if "variant" in names and "derivative" in names:
         cases = [pytest.param(v, d, id=f"{v}-{derivative_label(*d).replace(' ', '-')}")
                  for v in VARIANTS for d in derivatives_for(VARIANT_MODES[v])]
         metafunc.parametrize("variant, derivative", cases)
-    elif "variant" in metafunc.fixturenames:
+    elif "variant" in names:
         metafunc.parametrize("variant", VARIANTS)
 
 
@@ -55,6 +64,13 @@ def rule(target, op, variant):
     if fn is None:
         pytest.skip(target.missing_reason(op.name, variant))
     return fn
+
+
+@pytest.fixture
+def differentiable(op):
+    """Skip properties of derivatives for a value-only op (its spec has no references for them)."""
+    if op.orders == (0,):
+        pytest.skip(f"op {op.name!r} is value-only: its spec declares no derivative references")
 
 
 @pytest.fixture(autouse=True)

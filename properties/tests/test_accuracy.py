@@ -17,15 +17,17 @@ import pytest
 from hypothesis import given, strategies as st
 
 from properties import evaluate, strategies
+from properties.evaluate import order_of
 from properties.assertions import assert_rule_within_budget, assert_true, derivative_label
 
 
 def _check(target, op, variant, rule, derivative, x, budgets, flush_allowed, prop, budget=None):
     __tracebackhide__ = True
     order, mode = derivative
+    dtype = (x[0] if isinstance(x, tuple) else x).dtype.name
     return assert_rule_within_budget(
         target=target.name, op=op, variant=variant, rule=rule, order=order, mode=mode, x=x,
-        budget=budgets(op.name, order, x.dtype.name) if budget is None else budget,
+        budget=budgets(op.name, order_of(order), dtype) if budget is None else budget,
         flush_allowed=flush_allowed, prop=prop)
 
 
@@ -33,47 +35,106 @@ def _check(target, op, variant, rule, derivative, x, budgets, flush_allowed, pro
 def test_within_ulp_budget(target, op, variant, rule, derivative, dtype, budgets,
                            flush_allowed, data):
     """Random batches (all regimes of properties.strategies) are within the budget."""
-    x = data.draw(strategies.batches(dtype, op=op), label="x")
+    if op.arity == 1:
+        x = data.draw(strategies.batches(dtype, op=op), label="x")
+    else:
+        x = data.draw(strategies.pairs(dtype, op=op), label="x, y")
     _check(target, op, variant, rule, derivative, x, budgets, flush_allowed, "within budget")
 
 
 def test_special_values_within_ulp_budget(target, op, variant, rule, derivative, dtype,
                                           budgets, flush_allowed):
-    """Every special value and branch point (and its neighbours) is within the budget."""
-    specials = strategies.special_values(dtype, op)
-    finite = specials[np.isfinite(specials)]
-    neighbours = np.concatenate([np.nextafter(finite, np.array(d, dtype))
-                                 for d in (-math.inf, math.inf)])
-    x = np.concatenate([specials, neighbours])
+    """Every special value and branch point (and its neighbours) is within the budget;
+    for a binary op, every pair of :func:`properties.strategies.special_pairs`."""
+    if op.arity == 2:
+        x = strategies.special_pairs(dtype, op)
+    else:
+        specials = strategies.special_values(dtype, op)
+        finite = specials[np.isfinite(specials)]
+        neighbours = np.concatenate([np.nextafter(finite, np.array(d, dtype))
+                                     for d in (-math.inf, math.inf)])
+        x = np.concatenate([specials, neighbours])
     _check(target, op, variant, rule, derivative, x, budgets, flush_allowed, "special values")
 
 
-def test_finite_for_finite_inputs(target, op, variant, rule, derivative, dtype):
-    """No inf or nan for any finite special value or a dense sweep of the whole range."""
-    order, mode = derivative
+def _finite_inputs(op, dtype, flush_allowed):
+    """Finite inputs across the whole range where the op's exact result is finite
+    (and, where the backend treats subnormal inputs as zero and the policy allows
+    it, also at the input flushed to zero: XLA's ``log(1e-45)`` is ``-inf``)."""
     specials = strategies.special_values(dtype, op)
     info = np.finfo(dtype)
     magnitudes = np.geomspace(info.smallest_subnormal, info.max, 4096, dtype=dtype)
     x = np.concatenate([specials[np.isfinite(specials)], magnitudes, -magnitudes])
-    got = evaluate.evaluate(rule, order, mode, x)
+
+    def inside(a):
+        ok = op.finite_inputs(a)
+        if flush_allowed:
+            ok &= op.finite_inputs(np.where(np.abs(a) < info.smallest_normal, 0, a).astype(dtype))
+        return ok
+
+    if op.arity == 1:
+        return (x[inside(x)],)
+    sx, sy = strategies.special_pairs(dtype, op)
+    xs = np.concatenate([sx, x, x, x])
+    ys = np.concatenate([sy, x[::-1], x, -x])
+    keep = inside(xs) & inside(ys)
+    return xs[keep], ys[keep]
+
+
+def _at(args, mask) -> str:
+    return ", ".join(f"{name}={a[mask][:5].tolist()!r}" for name, a in zip("xy", args))
+
+
+def test_finite_for_finite_inputs(target, op, variant, rule, derivative, dtype, flush_allowed):
+    """No inf or nan for any finite special value or a dense sweep of the whole range
+    (inside the op's finite domain; for a binary op, pairs of them)."""
+    order, mode = derivative
+    args = _finite_inputs(op, dtype, flush_allowed)
+    got = evaluate.evaluate(rule, order, mode, *args)
     bad = ~np.isfinite(got)
+    if op.arity == 1:
+        x = args[0]
+        examples = ", ".join(f"out={g!r} at x={v!r}" for g, v in zip(got[bad][:5], x[bad][:5]))
+    else:
+        examples = f"out={got[bad][:5].tolist()!r} at {_at(args, bad)}"
     assert_true(not bad.any(),
                 f"{op.name}_{variant} {derivative_label(order, mode)} {dtype}: "
-                f"nonfinite for {int(bad.sum())} finite inputs, e.g. "
-                + ", ".join(f"out={g!r} at x={v!r}" for g, v in zip(got[bad][:5], x[bad][:5])))
+                f"nonfinite for {int(bad.sum())} finite inputs, e.g. " + examples)
+
+
+def _infinite_inputs(op, dtype):
+    if op.arity == 1:
+        return np.array([math.inf, -math.inf], dtype=dtype)
+    others = [math.inf, -math.inf, 0.0, 1.0, -1.0, float(np.finfo(dtype).max),
+              -float(np.finfo(dtype).max)]
+    pairs = [(i, o) for i in (math.inf, -math.inf) for o in others]
+    pairs += [(o, i) for i, o in pairs if o != i]
+    both = np.array(pairs, dtype=dtype)
+    return both[:, 0].copy(), both[:, 1].copy()
 
 
 def test_limits_at_infinity(target, op, variant, rule, derivative, dtype, flush_allowed):
-    """At ±inf the result is the exact limit (budget 0: limits have no rounding)."""
-    x = np.array([math.inf, -math.inf], dtype=dtype)
-    _check(target, op, variant, rule, derivative, x, None, flush_allowed,
-           "limits at ±inf", budget=0.0)
+    """At ±inf the result is the exact limit (budget 0: limits have no rounding);
+    for a binary op, every pair with an infinite argument ((-inf, -inf) included)."""
+    _check(target, op, variant, rule, derivative, _infinite_inputs(op, dtype), None,
+           flush_allowed, "limits at ±inf", budget=0.0)
 
 
 def test_nan_propagates(target, op, variant, rule, derivative, dtype):
-    """nan in, nan out, for the value and every derivative."""
+    """nan in, nan out, for the value and every derivative (binary: nan in either argument)."""
     order, mode = derivative
-    got = evaluate.evaluate(rule, order, mode, np.array([math.nan, -math.nan], dtype=dtype))
-    assert_true(np.isnan(got).all(),
+    if op.arity == 1:
+        got = evaluate.evaluate(rule, order, mode, np.array([math.nan, -math.nan], dtype=dtype))
+        assert_true(np.isnan(got).all(),
+                    f"{op.name}_{variant} {derivative_label(order, mode)} {dtype}: "
+                    f"out={got.tolist()!r}, but should be [nan, nan] [x=nan]")
+        return
+    others = [math.nan, 0.0, 1.0, -1.0, math.inf, -math.inf]
+    pairs = np.array([(math.nan, o) for o in others] + [(o, math.nan) for o in others[1:]],
+                     dtype=dtype)
+    args = (pairs[:, 0].copy(), pairs[:, 1].copy())
+    got = evaluate.evaluate(rule, order, mode, *args)
+    bad = ~np.isnan(got)
+    assert_true(not bad.any(),
                 f"{op.name}_{variant} {derivative_label(order, mode)} {dtype}: "
-                f"out={got.tolist()!r}, but should be [nan, nan] [x=nan]")
+                f"out={got[bad].tolist()!r}, but should be nan [{_at(args, bad)}]")

@@ -10,6 +10,13 @@ shape and dtype and be within the ULP budget of the same exact derivative, so
 the two agree with each other under every transformation. Then both rules
 must be linear: the VJP in its cotangent, the JVP in its tangent, for
 cotangents/tangents including 0, negatives, and large and small values.
+
+For a binary op every partial of the order is compared (both cotangents of the
+backward pass, tangents ``(1, 0)`` and ``(0, 1)``, the three second partials),
+linearity is checked in each argument's cotangent/tangent, and
+:func:`test_broadcasting` checks inputs of different, broadcasting shapes: the
+result has the broadcast shape, each cotangent its input's shape, and each
+cotangent is the sum of the elementwise partials over the broadcast axes.
 """
 
 import functools
@@ -22,8 +29,9 @@ import pytest
 import hypothesis.extra.numpy as hnp
 from hypothesis import given, settings, strategies as st
 
-from properties import strategies
-from properties.assertions import assert_true, assert_within_budget, compare
+import reference
+from properties import evaluate, strategies
+from properties.assertions import assert_true, assert_within_budget, compare, derivative_label
 from properties.budgets import STRUCTURAL_BUDGETS
 
 M, N = 3, 8
@@ -40,56 +48,43 @@ def _vmap_n(fn: Callable, depth: int) -> Callable:
     return fn
 
 
-def _inputs(kind: str, x: np.ndarray) -> list[np.ndarray]:
-    """The inputs transformation ``kind`` is tried at, cut from the drawn (M, N) batch."""
-    if kind in ("eager", "jit"):
-        return [x[0, 0]]
-    if kind == "vmap":
-        return [x[0, :0], x[0, :1], x[0], x]
-    if kind in ("jit-vmap", "array"):
-        return [x[0], x]
-    raise ValueError(kind)
+TRANSFORMS = ("eager", "jit", "vmap", "jit-vmap", "array")
+
+# Derivatives compared across the two variants: (order, the mode each variant takes it in).
+AGREEMENT = {
+    "grad": (1, {"vjp": "reverse", "jvp": "reverse"}),
+    "jvp-vs-grad": (1, {"vjp": "reverse", "jvp": "forward"}),
+    "grad-of-grad": (2, {"vjp": "reverse-over-reverse", "jvp": "reverse-over-reverse"}),
+}
 
 
 @functools.lru_cache(maxsize=None)
-def _applied(fn: Callable, derivative_kind: str, variant: str, kind: str, ndim: int) -> Callable:
-    """The derivative of ``fn`` under transformation ``kind`` for inputs of ``ndim``.
+def _transformed_fn(fn: Callable, derivative, mode: str, kind: str) -> Callable:
+    """The derivative of ``fn`` under transformation ``kind``, built once per rule
+    (a jit of a new function object each example would recompile every time)."""
+    if kind == "array":  # the rule applied to whole arrays: its Jacobian is diagonal
+        return jax.jit(evaluate.array_derivative(fn, derivative, mode))
+    d = evaluate.scalar_derivative(fn, derivative, mode)
+    return {"eager": d, "jit": jax.jit(d), "vmap": d, "jit-vmap": d}[kind]
 
-    Built once per case, so jitted ones compile once, not once per example
-    (a new ``jax.jit`` wrapper would recompile).
+
+def _transformed(kind: str, d: Callable, args: tuple[np.ndarray, ...]):
+    """Apply derivative ``d`` to ``args`` (each of shape (M, N)) under transformation ``kind``.
+
+    Returns ``(inputs, output)`` pairs, one per shape the transformation is tried at.
     """
-    if kind == "array":  # the rule on whole arrays (ON_ARRAYS)
-        return jax.jit(ON_ARRAYS[derivative_kind][variant](fn))
-    d = AGREEMENT[derivative_kind][1][variant](fn)
-    transformed = {"eager": lambda: d, "jit": lambda: jax.jit(d),
-                   "vmap": lambda: _vmap_n(d, ndim), "jit-vmap": lambda: jax.jit(_vmap_n(d, ndim))}
-    return transformed[kind]()
-
-
-TRANSFORMS = ("eager", "jit", "vmap", "jit-vmap", "array")
-
-# Derivatives compared across the two variants: (order, how each variant takes it).
-AGREEMENT = {
-    "grad": (1, {"vjp": jax.grad, "jvp": jax.grad}),
-    "jvp-vs-grad": (1, {"vjp": jax.grad,
-                        "jvp": lambda f: lambda x: jax.jvp(f, (x,), (jnp.ones_like(x),))[1]}),
-    "grad-of-grad": (2, {"vjp": lambda f: jax.grad(jax.grad(f)),
-                         "jvp": lambda f: jax.grad(jax.grad(f))}),
-}
-
-
-def _summed(f: Callable) -> Callable:
-    return lambda x: jnp.sum(f(x))
-
-
-# The same derivatives of the rule applied to a whole array: its Jacobian is
-# diagonal, so the gradient of the sum is the elementwise derivative.
-ON_ARRAYS = {
-    "grad": {v: lambda f: jax.grad(_summed(f)) for v in ("vjp", "jvp")},
-    "jvp-vs-grad": {"vjp": lambda f: jax.grad(_summed(f)),
-                    "jvp": lambda f: lambda x: jax.jvp(f, (x,), (jnp.ones_like(x),))[1]},
-    "grad-of-grad": {v: lambda f: jax.grad(_summed(jax.grad(_summed(f)))) for v in ("vjp", "jvp")},
-}
+    if kind in ("eager", "jit"):
+        scalars = tuple(a[0, 0] for a in args)
+        return [(scalars, d(*scalars))]
+    if kind == "vmap":
+        shaped = [tuple(a[0, :0] for a in args), tuple(a[0, :1] for a in args),
+                  tuple(a[0] for a in args), args]
+        return [(s, _vmap_n(d, s[0].ndim)(*s)) for s in shaped]
+    if kind == "jit-vmap":
+        return [(s, jax.jit(_vmap_n(d, s[0].ndim))(*s)) for s in (tuple(a[0] for a in args), args)]
+    if kind == "array":
+        return [(s, d(*s)) for s in (tuple(a[0] for a in args), args)]
+    raise ValueError(kind)
 
 
 @pytest.fixture
@@ -101,57 +96,147 @@ def both_variants(target, op):
     return found
 
 
+def _draw_args(data, dtype, op, shape, **kwargs) -> tuple[np.ndarray, ...]:
+    if op.arity == 1:
+        return (data.draw(strategies.batches(dtype, op=op, shape=shape, **kwargs), label="x"),)
+    return data.draw(strategies.pairs(dtype, op=op, shape=shape, **kwargs), label="x, y")
+
+
+def _partials(op, order: int):
+    """The derivatives of ``order`` that ``op`` has references for (orders, or multi-indices)."""
+    indices = sorted((k for k in op.exact if sum(k) == order), key=lambda k: [-i for i in k])
+    return [k[0] if op.arity == 1 else k for k in indices]
+
+
+@pytest.mark.usefixtures("differentiable")
 @pytest.mark.parametrize("transform", TRANSFORMS)
 @pytest.mark.parametrize("derivative_kind", list(AGREEMENT))
 @_FEWER
 @given(data=st.data())
 def test_vjp_agrees_with_jvp(target, op, both_variants, dtype, transform, derivative_kind,
                              budgets, flush_allowed, data):
-    order = AGREEMENT[derivative_kind][0]
-    x = data.draw(strategies.batches(dtype, op=op, shape=(M, N)), label="x")
+    order, modes = AGREEMENT[derivative_kind]
+    args = _draw_args(data, dtype, op, (M, N))
     budget = budgets(op.name, order, dtype)
-    for variant, fn in both_variants.items():
-        for inp in _inputs(transform, x):
-            out = np.asarray(_applied(fn, derivative_kind, variant, transform, inp.ndim)(inp))
-            what = (f"vjp/jvp agreement: {op.name}_{variant} d{order} "
-                    f"({derivative_kind}, {transform}, shape {inp.shape}) {dtype}")
-            assert_true(out.shape == np.shape(inp) and out.dtype == np.dtype(dtype),
-                        f"{what}: out shape/dtype={out.shape}/{out.dtype}, but should be "
-                        f"{np.shape(inp)}/{dtype}")
-            if out.size:
-                assert_within_budget(compare(out, op.exact[order], inp), what=what,
-                                     rule=f"{op.name}_{variant}",
-                                     derivative=f"d{order} {derivative_kind} {transform}",
-                                     budget=budget, flush_allowed=flush_allowed)
-
-
-@functools.lru_cache(maxsize=None)  # one compilation per rule, not per example
-def _apply_vjp(fn):
-    return jax.jit(lambda x, c: jax.vjp(fn, x)[1](c)[0])
+    for derivative in _partials(op, order):
+        for variant, fn in both_variants.items():
+            d = _transformed_fn(fn, derivative, modes[variant], transform)
+            for inputs, out in _transformed(transform, d, args):
+                out = np.asarray(out)
+                shape = np.shape(inputs[0])
+                label = f"d{order}" if op.arity == 1 else derivative_label(derivative, "").strip()
+                what = (f"vjp/jvp agreement: {op.name}_{variant} {label} "
+                        f"({derivative_kind}, {transform}, shape {shape}) {dtype}")
+                assert_true(out.shape == shape and out.dtype == np.dtype(dtype),
+                            f"{what}: out shape/dtype={out.shape}/{out.dtype}, but should be "
+                            f"{shape}/{dtype}")
+                if out.size:
+                    assert_within_budget(compare(out, op.reference(derivative), *inputs),
+                                         what=what, rule=f"{op.name}_{variant}",
+                                         derivative=f"{label} {derivative_kind} {transform}",
+                                         budget=budget, flush_allowed=flush_allowed)
 
 
 @functools.lru_cache(maxsize=None)
-def _apply_jvp(fn):
-    return jax.jit(lambda x, t: jax.jvp(fn, (x,), (t,))[1])
+def _linear_map(fn: Callable, kind: str, argnum: int) -> Callable:
+    """``(args, c) -> `` the VJP's cotangent of argument ``argnum`` for output cotangent
+    ``c``, or the JVP's output tangent for tangent ``c`` in argument ``argnum``."""
+    if kind == "vjp":
+        return jax.jit(lambda args, c: jax.vjp(fn, *args)[1](c)[argnum])
+
+    def tangent_map(args, c):
+        tangents = tuple(c if i == argnum else jnp.zeros_like(a) for i, a in enumerate(args))
+        return jax.jvp(fn, args, tangents)[1]
+    return jax.jit(tangent_map)
 
 
+@pytest.mark.usefixtures("differentiable")
 @pytest.mark.parametrize("linear_map", ["vjp", "jvp"])
 @given(data=st.data())
 def test_linear_in_cotangent_and_tangent(target, op, variant, rule, dtype, linear_map,
                                          flush_allowed, data):
-    """vjp(c) == c * vjp(1) and jvp(t) == t * jvp(1), elementwise, within the linearity budget."""
+    """vjp(c) == c * vjp(1) and jvp(t) == t * jvp(1), elementwise, within the linearity
+    budget (binary ops: each argument's cotangent, and a tangent in each argument)."""
     if linear_map == "jvp" and variant == "vjp":
         pytest.skip("custom_vjp does not support forward mode (jax.jvp)")
-    x = data.draw(strategies.batches(dtype, op=op), label="x")
-    c = data.draw(hnp.arrays(np.dtype(dtype), x.shape, elements=strategies.scales(dtype)),
+    args = _draw_args(data, dtype, op, (strategies.BATCH,))
+    c = data.draw(hnp.arrays(np.dtype(dtype), args[0].shape, elements=strategies.scales(dtype)),
                   label="cotangent")
-    apply = (_apply_vjp if linear_map == "vjp" else _apply_jvp)(rule)
-    unit = np.asarray(apply(x, np.ones_like(x)))
-    got = np.asarray(apply(x, c))
-    comparison = compare(got, lambda ci, di: ci * di, c, unit)
-    assert_within_budget(comparison,
-                         what=f"linearity: {op.name}_{variant} {linear_map} {dtype} "
-                              f"(out = {linear_map}(c) at the drawn x; should be "
-                              f"c * {linear_map}(1); x=c, y={linear_map}(1) below)",
-                         rule=f"{op.name}_{variant}", derivative=f"{linear_map} linearity",
-                         budget=STRUCTURAL_BUDGETS["linearity"], flush_allowed=flush_allowed)
+    for argnum in range(op.arity):
+        apply = _linear_map(rule, linear_map, argnum)
+        unit = np.asarray(apply(args, np.ones_like(c)))
+        got = np.asarray(apply(args, c))
+        comparison = compare(got, lambda ci, di: ci * di, c, unit)
+        which = "" if op.arity == 1 else f" in {'xy'[argnum]}"
+        assert_within_budget(comparison,
+                             what=f"linearity: {op.name}_{variant} {linear_map}{which} {dtype} "
+                                  f"(out = {linear_map}(c) at the drawn x; should be "
+                                  f"c * {linear_map}(1); x=c, y={linear_map}(1) below)",
+                             rule=f"{op.name}_{variant}", derivative=f"{linear_map} linearity",
+                             budget=STRUCTURAL_BUDGETS["linearity"], flush_allowed=flush_allowed)
+
+
+def _sum_over_broadcast(partials: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Exactly rounded sums of ``partials`` (broadcast shape) down to ``shape``, and the
+    sums of their magnitudes: what a cotangent of an input of ``shape`` must be."""
+    lead = partials.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                      if n == 1 and partials.shape[lead + i] != 1)
+    moved = np.moveaxis(partials.astype(np.float64), axes, tuple(range(len(axes))))
+    flat = moved.reshape(-1, *moved.shape[len(axes):]) if axes else moved[None]
+    fsum = np.vectorize(lambda *terms: __import__("math").fsum(terms))
+    total = fsum(*flat) if flat.shape[0] else np.zeros(flat.shape[1:])
+    magnitude = np.abs(flat).sum(axis=0)
+    return np.asarray(total).reshape(shape), magnitude.reshape(shape)
+
+
+@pytest.mark.usefixtures("differentiable")
+@pytest.mark.parametrize("shapes", strategies.BROADCAST_SHAPES,
+                         ids=lambda s: f"{'x'.join(map(str, s[0])) or 'scalar'}"
+                                       f"-{'x'.join(map(str, s[1])) or 'scalar'}")
+@_FEWER
+@given(data=st.data())
+def test_broadcasting(target, op, variant, rule, dtype, shapes, data):
+    """A binary rule on inputs of different shapes: the result has the broadcast shape,
+    the backward pass returns one cotangent per input with that input's shape and
+    dtype, and each is the elementwise partial summed over the broadcast axes (within
+    ``STRUCTURAL_BUDGETS['broadcast_sum']`` ULPs of the sum of the terms' magnitudes)."""
+    if op.arity != 2:
+        pytest.skip(f"op {op.name!r} is unary: broadcasting is a property of binary ops")
+    x = data.draw(strategies.batches(dtype, op=op, shape=shapes[0], allow_nonfinite=False), label="x")
+    y = data.draw(strategies.batches(dtype, op=op, shape=shapes[1], allow_nonfinite=False), label="y")
+    name = f"{op.name}_{variant}"
+    out_shape = np.broadcast_shapes(x.shape, y.shape)
+    out = jax.jit(rule)(x, y)
+    assert_true(np.shape(out) == out_shape,
+                f"broadcasting: {name} {dtype}: out.shape={np.shape(out)}, but should be "
+                f"{out_shape} [x.shape={x.shape}, y.shape={y.shape}]")
+    try:
+        cotangents = jax.jit(lambda a, b: jax.vjp(rule, a, b)[1](jnp.ones(out_shape, dtype)))(x, y)
+    except (ValueError, TypeError) as error:  # JAX rejects a cotangent of the wrong shape
+        raise AssertionError(f"broadcasting: {name} {dtype}: the backward pass failed "
+                             f"[x.shape={x.shape}, y.shape={y.shape}]: "
+                             f"{str(error).splitlines()[0]}") from None
+    budget = STRUCTURAL_BUDGETS["broadcast_sum"]
+    for argnum, (arg, ct) in enumerate(zip((x, y), cotangents)):
+        which = "xy"[argnum]
+        ct = np.asarray(ct)
+        assert_true(ct.shape == arg.shape and ct.dtype == arg.dtype,
+                    f"broadcasting: {name} {dtype}: cotangent of {which} has shape/dtype "
+                    f"{ct.shape}/{ct.dtype}, but should be {arg.shape}/{arg.dtype} "
+                    f"[x.shape={x.shape}, y.shape={y.shape}]")
+        index = (1, 0) if argnum == 0 else (0, 1)
+        partials = evaluate.evaluate(rule, index, "reverse", x, y)
+        expected, magnitude = _sum_over_broadcast(partials, arg.shape)
+        with np.errstate(invalid="ignore"):
+            err = np.abs(ct.astype(np.float64) - expected) / reference.ulp(magnitude.astype(dtype))
+        err = np.where(np.isnan(ct) & np.isnan(expected), 0.0, err)
+        bad = ~(err <= budget)
+        if bad.any():
+            i = int(np.argmax(np.where(bad, np.nan_to_num(err, nan=np.inf), -1)))
+            raise AssertionError(
+                f"broadcasting: {name} {dtype}: cotangent of {which} [shape {arg.shape}] is not "
+                f"the sum of d{which} over the broadcast axes at {int(bad.sum())} of {ct.size} "
+                f"elements: out={ct.reshape(-1)[i]!r}, but should be "
+                f"{expected.reshape(-1)[i]!r}: {err.reshape(-1)[i]:.4g} ULP > budget {budget:g} ULP "
+                f"[x.shape={x.shape}, y.shape={y.shape}; x={x.tolist()!r}, y={y.tolist()!r}]")
