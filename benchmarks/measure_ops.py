@@ -35,13 +35,28 @@ def unary_inputs(dtype, op):
     return (x[np.isfinite(x)],)
 
 
+def binary_inputs(dtype, op):
+    from properties.strategies import special_pairs
+    rng = np.random.default_rng(7)
+    (x,) = unary_inputs(dtype, op)
+    n = SIZES[dtype] // 2
+    sx, sy = special_pairs(dtype, op)
+    a, b = rng.choice(x, n), rng.choice(x, n)
+    near = rng.choice(x, n // 4)
+    shift = near + (rng.standard_normal(near.size) * rng.choice([1e-6, 1e-2, 1, 30, 800], near.size))
+    xs = np.concatenate([sx, a, near, x]).astype(dtype)
+    ys = np.concatenate([sy, b, shift.astype(dtype), x[::-1]]).astype(dtype)
+    keep = np.isfinite(xs) & np.isfinite(ys)
+    return xs[keep], ys[keep]
+
+
 def main(target_name, *names):
     target = load_target(target_name, ops=tuple(OPS))
     for name in names or [n for n in OPS if target.variants(n)]:
         op = OPS[name]
         for dtype in ("float32", "float64"):
             with backend.x64_for(dtype):
-                args = unary_inputs(dtype, op)
+                args = (unary_inputs if op.arity == 1 else binary_inputs)(dtype, op)
                 for variant, fn in target.variants(name).items():
                     for index, mode in evaluate.derivatives_for(VARIANT_MODES[variant], op=op):
                         t = time.time()
