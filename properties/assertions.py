@@ -12,7 +12,8 @@ fails with a message in one pattern::
     reproduce: JAX_ENABLE_X64=0 python -c "..."
 
 Subnormal policy: a result returned as 0 whose exact value is nonzero and
-below the smallest normal is *flushed*; so is a result at a subnormal input
+below the smallest normal (before rounding: it may round up to the smallest
+normal) is *flushed*; so is a result at a subnormal input
 that is the correctly rounded result at that input replaced by ±0 (the backend
 treats subnormal inputs as zero, DAZ: XLA on CPU returns ``log(1e-45) = -inf``). Flushed results are never judged by
 their (meaningless, huge) ULP figure: they are counted apart in the ledger, and
@@ -44,7 +45,7 @@ class Comparison:
     got: np.ndarray
     expected: np.ndarray  # correctly rounded into got's dtype
     ulps: np.ndarray      # reference.ulp_error
-    flushed: np.ndarray   # got == 0 where the exact value is a nonzero subnormal
+    flushed: np.ndarray   # got == 0 where the exact value is nonzero and below the smallest normal
     nonfinite: np.ndarray  # got is inf/nan where the exact value is finite
 
     def failures(self, budget: float, *, flush_allowed: bool) -> np.ndarray:
@@ -68,6 +69,12 @@ def compare(got, exact: Callable, *inputs) -> Comparison:
     ulps = reference.ulp_error(got, exact, *inputs).reshape(-1)
     tiny = np.finfo(got.dtype).smallest_normal
     flushed = (got == 0) & (expected != 0) & (np.abs(expected) < tiny)
+    # An exact value just below the smallest normal can round up to it; a backend
+    # that flushes results tiny before rounding returns 0 there: flushed, too.
+    edge = (got == 0) & (np.abs(expected) == tiny)
+    if edge.any():
+        below = np.copysign(np.nextafter(tiny, np.zeros((), got.dtype)), expected[edge])
+        flushed[edge] = reference.ulp_error(below, exact, *(a[edge] for a in inputs)) < 1
     # Subnormal inputs treated as zero (DAZ): the result is the exact one at +-0.
     daz = np.zeros_like(flushed)
     for a in inputs:
