@@ -104,7 +104,7 @@ def pytest_report_header(config):
     lines = [
         f"conformance target: {target.name} ({variants})",
         f"registered ops: {', '.join(OPS)}"
-        + (f"; not in the target (skipped): {', '.join(absent)}" if absent else ""),
+        + (f"; not in the target (not collected): {', '.join(absent)}" if absent else ""),
         f"{backend.describe()}; x64 per test: {x64}",
         f"dtypes: {', '.join(dtypes)}; hypothesis profile: {settings._current_profile}",
         f"subnormal policy: {policy}; backend flushes subnormal results: {flushing}",

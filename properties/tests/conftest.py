@@ -15,6 +15,18 @@ from properties.evaluate import derivatives_for
 from properties.target import VARIANT_MODES, VARIANTS
 
 
+def _ops_for(metafunc) -> list[str]:
+    """The registered ops this test applies to: those the target implements (the
+    header lists the others), with derivative references where the test uses the
+    ``differentiable`` fixture, of arity 2 where it uses ``binary``."""
+    target = metafunc.config.conformance_target
+    names = metafunc.fixturenames
+    return [name for name, op in OPS.items()
+            if target.variants(name)
+            and ("differentiable" not in names or op.orders != (0,))
+            and ("binary" not in names or op.arity == 2)]
+
+
 def pytest_generate_tests(metafunc):
     config = metafunc.config
     names = metafunc.fixturenames
@@ -25,12 +37,12 @@ def pytest_generate_tests(metafunc):
         # pairs each variant supports: no forward mode for custom_vjp.
         cases = [pytest.param(OPS[name], v, d,
                               id=f"{name}-{v}-{derivative_label(*d).replace(' ', '-')}")
-                 for name in OPS for v in VARIANTS
+                 for name in _ops_for(metafunc) for v in VARIANTS
                  for d in derivatives_for(VARIANT_MODES[v], op=OPS[name])]
         metafunc.parametrize("op, variant, derivative", cases)
         return
     if "op" in names:
-        metafunc.parametrize("op", [pytest.param(OPS[name], id=name) for name in OPS])
+        metafunc.parametrize("op", [pytest.param(OPS[name], id=name) for name in _ops_for(metafunc)])
     if "variant" in names and "derivative" in names:
         cases = [pytest.param(v, d, id=f"{v}-{derivative_label(*d).replace(' ', '-')}")
                  for v in VARIANTS for d in derivatives_for(VARIANT_MODES[v])]
@@ -71,6 +83,13 @@ def differentiable(op):
     """Skip properties of derivatives for a value-only op (its spec has no references for them)."""
     if op.orders == (0,):
         pytest.skip(f"op {op.name!r} is value-only: its spec declares no derivative references")
+
+
+@pytest.fixture
+def binary(op):
+    """Skip properties of binary ops (broadcasting) for a unary op."""
+    if op.arity != 2:
+        pytest.skip(f"op {op.name!r} is unary: this is a property of binary ops")
 
 
 @pytest.fixture(autouse=True)
