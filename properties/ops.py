@@ -54,6 +54,11 @@ class OpSpec:
       Outside it the reference gives nan (undefined, e.g. ``log(-1)``) or
       ±inf (``log(0)``, ``exp(100)`` in float32) and the rule must agree with
       it; property 4's "finite for finite inputs" looks only inside it.
+    - ``zero_curve``: binary ops whose value crosses 0, ``(lo, hi, y_of)``: for
+      ``lo < x < hi`` the exact value vanishes at ``(x, y_of(x))``
+      (``y_of`` works on float64 arrays). Near the curve the result cancels,
+      and every digit must still be right; strategies put pairs on it and a
+      few ULPs off it.
     """
 
     name: str
@@ -62,6 +67,7 @@ class OpSpec:
         default_factory=dict, repr=False)
     finite_domain: Mapping[str, tuple[float, float]] = dataclasses.field(
         default_factory=dict, repr=False)
+    zero_curve: tuple[float, float, Callable] | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -233,6 +239,8 @@ LOGADDEXP = register(OpSpec(
     name="logaddexp",
     exact=mp.LOGADDEXP_PARTIALS,
     branch_points=_per_dtype(_softplus_branch_points),
+    # e^x + e^y = 1: y = log(1 - e^x) for x < 0; the value cancels near it.
+    zero_curve=(-math.inf, 0.0, lambda x: np.log(-np.expm1(x))),
 ))
 
 

@@ -192,11 +192,17 @@ def pairs(draw, dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
           allow_nonfinite: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Two arrays of ``shape`` for a binary op: each from :func:`batches`, then a
     drawn share of elements tied, ``y = x``, ``y = -x`` or ``y`` = a few ULPs from
-    ``x`` (where cancellation lives), and a few special pairs put in."""
+    ``x`` (where cancellation lives), and, for an op with a ``zero_curve``, a
+    drawn share of pairs on that curve or a few ULPs off it, either way round."""
     name = _dtype_name(dtype)
-    x = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="x")
+    x = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="x").copy()
     y = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="y").copy()
     flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+    if op.zero_curve is not None and flat_x.size:
+        on_curve = draw(st.lists(st.tuples(st.integers(0, flat_x.size - 1), zero_curve_pairs(name, op)),
+                                 max_size=flat_x.size // 4), label="zero curve")
+        for i, (a, b) in on_curve:
+            flat_x[i], flat_y[i] = a, b
     ties = draw(st.lists(st.tuples(st.integers(0, max(flat_x.size - 1, 0)),
                                    st.sampled_from(["equal", "negated", "near"]),
                                    st.integers(-3, 3)),
@@ -207,6 +213,28 @@ def pairs(draw, dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
             flat_y[i] = {"equal": v, "negated": -v,
                          "near": _near(name, float(v), k) if np.isfinite(v) else v}[how]
     return x, flat_y.reshape(x.shape)
+
+
+def zero_curve_pairs(dtype, op: OpSpec) -> st.SearchStrategy[tuple[float, float]]:
+    """Pairs ``(x, y)`` on ``op.zero_curve`` (``y = y_of(x)`` rounded to ``dtype``) or
+    up to 3 ULPs off it, either way round; ``x`` at a log-uniform distance from
+    ``2^-40`` to ``2^6`` inside a finite end of the curve's range (from 0 either
+    way if both ends are infinite)."""
+    name = _dtype_name(dtype)
+    lo, hi, y_of = op.zero_curve
+    # (end, direction into the range)
+    ends = [(e, d) for e, d in ((hi, -1.0), (lo, 1.0)) if math.isfinite(e)] or [(0.0, -1.0), (0.0, 1.0)]
+
+    def build(end, magnitude_log2, steps, swap):
+        x = float(np.array(end[0] + end[1] * 2.0 ** magnitude_log2, dtype=name))
+        if not lo < x < hi:
+            return math.nan, math.nan
+        with np.errstate(all="ignore"):
+            y = _near(name, float(np.array(y_of(np.float64(x)), dtype=name)), steps)
+        return (y, x) if swap else (x, y)
+
+    return st.builds(build, st.sampled_from(ends), st.floats(-40, 6), st.integers(-3, 3),
+                     st.booleans()).filter(lambda p: all(map(math.isfinite, p)))
 
 
 def arguments(dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
