@@ -2,7 +2,9 @@
 
 Default: the target's softplus variants and the peers (``jax.nn.softplus``, the
 tutorial's naive versions, ``numpy.logaddexp(x, 0)``) on the report's inputs
-(:mod:`properties.report.inputs`), float32 and float64, as a terminal table.
+(:mod:`properties.report.inputs`), float32 and float64, as a terminal table;
+then every other registered op, the target's rules beside ``jax.nn`` / ``jnp``
+and the XLA primitives (:mod:`properties.report.ops`).
 ``--exhaustive`` sweeps every float32 input instead (:mod:`properties.report.sweep`).
 
 Examples::
@@ -10,6 +12,7 @@ Examples::
     python -m properties                                  # report, both dtypes
     python -m properties --dtype float32 --format markdown > report.md
     python -m properties --plot ulp.png
+    python -m properties --ops logaddexp,log1p              # softplus, then these ops
     python -m properties --exhaustive --impl target       # all 2^32 float32 inputs
     python -m properties --exhaustive --impl jax_nn --shard 3/8 --out part3.json
     python -m properties --merge part*.json
@@ -102,17 +105,22 @@ def tutorial_table(impls, dtypes) -> dict:
 
 
 def build_report(*, target: str, peers: tuple[str, ...], dtypes: tuple[str, ...],
-                 scale: float = 1.0, show_progress: bool = True):
-    """Measure and return (report dict, measurements) for ``target`` and ``peers``."""
+                 scale: float = 1.0, show_progress: bool = True,
+                 ops: tuple[str, ...] | None = None):
+    """Measure and return (report dict, measurements) for ``target`` and ``peers``:
+    softplus, then each registered op of ``ops`` (default: every other one)."""
     from properties.report import inputs, measure
+    from properties.report import ops as report_ops
     from properties.report.implementations import implementations
     from properties.report.render import LEGEND
 
     impls = implementations(target, peers)
+    op_specs = report_ops.ops_to_report(target, ops)
     xs, counts = {}, {}
     for dtype in dtypes:
         xs[dtype], counts[dtype] = inputs.report_inputs(dtype, scale=scale)
     steps = sum(sum(1 for _ in i.derivatives) for i in impls) + 3 * len(impls)
+    steps += sum(len(op.exact) * 3 for op in op_specs)  # reference + about two rules each
     bar = progress_bar(len(dtypes) * steps, "report") if show_progress else None
 
     def tick(step):
@@ -123,12 +131,18 @@ def build_report(*, target: str, peers: tuple[str, ...], dtypes: tuple[str, ...]
     start = time.perf_counter()
     measurements = [measure.measure(xs[d], impls, progress=tick) for d in dtypes]
     tutorial = tutorial_table(impls, dtypes)
+    op_rows = []
+    for op in op_specs:
+        op_impls = report_ops.op_implementations(op, target)
+        for dtype in dtypes:
+            op_rows += report_ops.measure_op(op, op_impls, dtype, scale=scale, progress=tick)
     if bar is not None:
         bar.close()
     report = {
         "header": _header(target, impls, dtypes, counts, scale),
         "rows": [r.to_json() for m in measurements for r in m.rows],
         "tutorial": tutorial,
+        "op_rows": op_rows,
         "notes": LEGEND + [f"Measured in {time.perf_counter() - start:.1f} s."],
     }
     return report, measurements
@@ -149,8 +163,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = argparse.ArgumentParser(
         prog="softplus-conformance-report",
-        description="Accuracy of softplus rules and their derivatives, in ULPs, "
-                    "against a correctly rounded reference.",
+        description="Accuracy of softplus rules and their derivatives, then of every "
+                    "registered op, in ULPs, against a correctly rounded reference.",
         epilog="Exhaustive: --exhaustive [--impl target|jax_nn|...] [--shard I/N --out F.json]; "
                "--merge F.json ... renders merged shards.")
     p.add_argument("--target", default=None,
@@ -161,6 +175,9 @@ def parser() -> argparse.ArgumentParser:
                         "('' for none; default all)")
     p.add_argument("--dtype", choices=DTYPES, action="append",
                    help="float32 or float64 (repeatable; default both)")
+    p.add_argument("--ops", default=None,
+                   help="comma-separated registered ops to report after softplus "
+                        "(default: every registered op; '' for softplus only)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.add_argument("--plot", metavar="FILE.png", help="write ULP error against x (matplotlib)")
     p.add_argument("--scale", type=float, default=1.0,
@@ -197,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         target = target_name_from_env(args.target)
         peers = tuple(p for p in args.peers.split(",") if p)
         dtypes = tuple(dict.fromkeys(args.dtype or DTYPES))
+        ops = None if args.ops is None else tuple(o for o in args.ops.split(",") if o)
         report, measurements = build_report(target=target, peers=peers, dtypes=dtypes,
-                                            scale=args.scale,
+                                            scale=args.scale, ops=ops,
                                             show_progress=not args.no_progress)
     except (TargetError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -29,6 +29,9 @@ LEGEND = [
     "round to 0; flushed: those returned as 0 (the backend flushes subnormals).",
     "Flushed results are left out of every ULP figure (max ULP, CR, >1, >2).",
     "Modes with bitwise identical results share a row (rev=fwd).",
+    "Ops after softplus: mpmath reference at every input (special values and pairs, "
+    "sweeps, random bits, pairs near where the value is 0); derivative dx is the "
+    "partial in x, dxy the mixed second partial.",
 ]
 
 
@@ -84,15 +87,37 @@ def _tutorial_cells(report: dict) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
+OP_COLUMNS = ("implementation", "derivative", "mode", "max ULP", "at", "CR", ">1 ULP",
+              ">2 ULP", "nonfinite", "subnormal", "flushed")
+
+
+def _op_cells(row: dict) -> list[str]:
+    share = row["correctly_rounded"] / row["judged"] if row["judged"] else math.nan
+    return [row["implementation"], row["derivative"],
+            "=".join(MODE_ABBREV[m] for m in row["modes"]),
+            format_ulp(row["max_ulp"]), row["at"], f"{100 * share:.2f}%", str(row["over_1"]),
+            str(row["over_2"]), str(row["nonfinite"]), str(row["subnormal"]), str(row["flushed"])]
+
+
+def _op_groups(report: dict):
+    """Op rows by (op, dtype), as measured (target first within each)."""
+    rows = report.get("op_rows") or []
+    for key in dict.fromkeys((r["op"], r["dtype"]) for r in rows):
+        yield key, [r for r in rows if (r["op"], r["dtype"]) == key]
+
+
 def to_text(report: dict) -> str:
     """The terminal table."""
     out = [f"{k}: {v}" for k, v in report["header"].items()]
     for dtype, rows in _row_groups(report):
-        out += ["", f"== {dtype} =="]
+        out += ["", f"== softplus {dtype} =="]
         out += _aligned(list(COLUMNS), [_cells(r) for r in rows])
     if report.get("tutorial"):
         out += ["", "== The tutorial's comparison: first derivative (reverse mode) =="]
         out += _aligned(*_tutorial_cells(report))
+    for (op, dtype), rows in _op_groups(report):
+        out += ["", f"== {op} {dtype} ({rows[0]['n']} inputs) =="]
+        out += _aligned(list(OP_COLUMNS), [_op_cells(r) for r in rows])
     out += [""] + report["notes"]
     return "\n".join(out) + "\n"
 
@@ -105,14 +130,17 @@ def _md_table(header: list[str], body: list[list[str]]) -> list[str]:
 
 def to_markdown(report: dict) -> str:
     """Markdown: the header as a list, one table per dtype, the tutorial's table."""
-    out = ["# Softplus conformance report", ""]
+    out = ["# Conformance report", ""]
     out += [f"- **{k}**: {v}" for k, v in report["header"].items()]
     for dtype, rows in _row_groups(report):
-        out += ["", f"## {dtype}", ""]
+        out += ["", f"## softplus {dtype}", ""]
         out += _md_table(list(COLUMNS), [_cells(r) for r in rows])
     if report.get("tutorial"):
         out += ["", "## The tutorial's comparison: first derivative (reverse mode)", ""]
         out += _md_table(*_tutorial_cells(report))
+    for (op, dtype), rows in _op_groups(report):
+        out += ["", f"## {op} {dtype} ({rows[0]['n']} inputs)", ""]
+        out += _md_table(list(OP_COLUMNS), [_op_cells(r) for r in rows])
     out += [""] + [f"- {n}" for n in report["notes"]]
     return "\n".join(out) + "\n"
 
