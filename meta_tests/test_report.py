@@ -239,7 +239,8 @@ def test_sweep_chunk_matches_report_measurement():
 def small_report():
     from properties.report.cli import build_report
     report, measurements = build_report(target="stable_ops", peers=("jax_nn", "numpy"),
-                                        dtypes=("float32",), scale=0.01, show_progress=False)
+                                        dtypes=("float32",), scale=0.01, show_progress=False,
+                                        ops=("logaddexp", "log1p"))
     return report, measurements
 
 
@@ -259,10 +260,57 @@ def test_markdown_tables_are_rectangular(small_report):
     report, _ = small_report
     text = render.to_markdown(report)
     tables = [block.splitlines() for block in text.split("\n\n") if block.startswith("|")]
-    assert len(tables) == 2  # float32, and the tutorial's comparison
+    assert len(tables) == 4  # softplus float32, the tutorial's comparison, logaddexp, log1p
     for table in tables:
         widths = {ln.replace("\\|", "").count("|") for ln in table}
         assert len(widths) == 1, table
+
+
+def test_every_requested_op_has_the_target_beside_its_peers(small_report):
+    report, _ = small_report
+    rows = report["op_rows"]
+    found = {(r["op"], r["implementation"], r["derivative"]) for r in rows}
+    for variant in ("vjp", "jvp"):
+        for d in ("value", "dx", "dy", "dxx", "dxy", "dyy"):
+            assert ("logaddexp", f"stable_ops.logaddexp_{variant}", d) in found, d
+    assert {("logaddexp", "jnp.logaddexp", "dxy"), ("log1p", "jnp.log1p", "value")} <= found
+    assert {r["op"] for r in rows} == {"logaddexp", "log1p"}
+    text = render.to_text(report)
+    assert "== logaddexp float32" in text and "== log1p float32" in text
+
+
+def test_op_report_measures_a_wrong_partial(monkeypatch):
+    """A logaddexp whose partial in y is e^y (not sigma(y - x)): dy is far off, dx is not."""
+    import types
+
+    import jax
+    import jax.numpy as jnp
+
+    from properties.ops import OPS
+    from properties.report import ops as report_ops
+
+    import stable_ops
+
+    @jax.custom_jvp
+    def logaddexp_jvp(x, y):
+        return stable_ops.logaddexp_jvp(x, y)
+
+    @logaddexp_jvp.defjvp
+    def _rule(primals, tangents):
+        (x, y), (dx, dy) = primals, tangents
+        out, along_x = jax.jvp(stable_ops.logaddexp_jvp, (x, y), (dx, jnp.zeros_like(dy)))
+        return out, along_x + jnp.exp(jnp.minimum(y, 80.0)) * dy  # finite: 0 * dy stays 0
+
+    module = types.ModuleType("wrong_dy_target")
+    module.logaddexp_jvp = logaddexp_jvp
+    monkeypatch.setitem(__import__("sys").modules, "wrong_dy_target", module)
+    op = OPS["logaddexp"]
+    impls = report_ops.op_implementations(op, "wrong_dy_target", peers=())
+    rows = report_ops.measure_op(op, impls, "float32", scale=0.02)
+    worst = {}
+    for r in rows:
+        worst[r["derivative"]] = max(worst.get(r["derivative"], 0.0), float(r["max_ulp"]))
+    assert worst["dy"] > 1e3 and worst["dx"] < 1e3, worst
 
 
 def test_text_header_names_target_backend_and_inputs(small_report):

@@ -48,6 +48,8 @@ PEER_LABELS = {
     ("properties.peers.jax_nn", "log_sigmoid"): "jax.nn.log_sigmoid",
     ("properties.peers.jax_nn", "logaddexp"): "jnp.logaddexp",
     ("properties.peers.xla_primitives", "logistic"): "lax.logistic",
+    **{("properties.peers.xla_primitives", name): f"jnp.{name}"
+       for name in ("exp", "expm1", "log", "log1p", "tanh")},
 }
 #: dtype -> generated inputs per regime (unary; binary ops get the same number of pairs).
 SIZES = {"float32": 600, "float64": 400}
