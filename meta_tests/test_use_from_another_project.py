@@ -1,7 +1,7 @@
 """From another directory, with the package installed: a user's own op is registered
 from their conftest.py and checked by ``pytest --pyargs properties --target MODULE``.
 
-The user's files are ``examples/log1mexp/`` (the walk-through of README-new-op.md),
+The user's files are ``examples/log1mexp/`` (the walk-through in README.md, "Validate a new op"),
 copied into a temporary directory and run there in a subprocess.
 """
 
