@@ -145,13 +145,25 @@ def evaluate(f: Callable, order, mode: str, *args: np.ndarray) -> np.ndarray:
     - ``order``: an order (unary) or a multi-index (one entry per argument);
     - ``args``: one array per argument of ``f``, any shapes that broadcast.
 
-    Returns a NumPy array of the broadcast shape. Inputs are flattened so that
-    one compilation serves every shape of the same size and dtype.
+    Returns a NumPy array of the broadcast shape. Inputs are flattened and padded
+    (:func:`_bucket`) so that one compilation serves every shape of nearby size.
     """
     arrays = np.broadcast_arrays(*(np.asarray(a) for a in args))
     shape = arrays[0].shape
-    out = elementwise(f, order, mode)(*(a.reshape(-1) for a in arrays))
-    return np.asarray(out).reshape(shape)
+    n = arrays[0].size
+    padded = _bucket(n)
+    flat = [np.concatenate([a.reshape(-1), np.zeros(padded - n, a.dtype)]) for a in arrays]
+    out = elementwise(f, order, mode)(*flat)
+    return np.asarray(out)[:n].reshape(shape)
+
+
+def _bucket(n: int) -> int:
+    """The length inputs are padded to (with zeros): a power of two from 64 up to
+    2^16, so that batches of nearby sizes (special values, limits, nan) share one
+    compilation; larger arrays (sweeps) are not padded."""
+    if n > 2**16:
+        return n
+    return max(64, 1 << (n - 1).bit_length())
 
 
 def repro_expression(order, mode: str) -> str:
