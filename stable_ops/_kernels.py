@@ -69,6 +69,7 @@ through :func:`_opaque`.
 """
 
 import math
+from fractions import Fraction
 
 import jax
 import jax.numpy as jnp
@@ -423,9 +424,167 @@ def _x_plus_ln2(x):
     return _opaque(x + _LN2) + _LN2_TAIL
 
 
+# -- logaddexp where the sum cancels ---------------------------------------------
+#
+# For m = max(x, y) < 0 the result z = m + log1p(e^(n - m)) (n = min(x, y)) adds two
+# nearly opposite terms near the curve e^x + e^y = 1: the fast paths' absolute error
+# (that of log1p(T), 2^-44 / 2^-57 relative to log1p(T) <= ln 2) becomes any number of
+# ULPs of a small z.  There z = log1p(u) with u = e^x + e^y - 1 = expm1(m) + e^n,
+# whose two terms are formed as expansions (sums of 2 or 3 doubles) accurate to
+# 2^-100 (float32 path) or 2^-160 (float64) relative and summed error-free, so u
+# keeps its leading digits however deep the cancellation; log1p is well conditioned
+# there (|u| < 1.02).
+
+# ln 2 = sum of _LN2_PARTS to 2^-190; the first three have 43 significant bits, so
+# k * part is exact for |k| < 2^10 (here |k| <= 1300 never occurs: |k| < 1000).
+_LN2_PARTS = tuple(float.fromhex(h) for h in (
+    "0x1.62e42fefa3800p-1", "0x1.ef35793c76800p-45", "-0x1.9ff0342543000p-90", "0x1.e6864ce5316c6p-137"))
+_CANCEL_RATIO = 0.5  # the accurate path takes |z| < _CANCEL_RATIO * |m| (m < 0)
+_CANCEL_M_MIN = -1.4  # |z| < |m|/2 needs |m| < 2 ln 2 = 1.386
+_CANCEL_M_MAX = -(2.0**-900)  # below: the tiny-m path of logaddexp_wide (no cancellation fix)
+
+
+def _words(value, n):
+    """``value`` (a Fraction) as ``n`` doubles, each the rounding of what is left."""
+    out = []
+    for _ in range(n):
+        out.append(float(value))
+        value -= Fraction(out[-1])
+    return tuple(out)
+
+
+def _expm1_plan(target_bits, max_words):
+    r"""Horner plan for :math:`Q(t) = (e^t - 1)/t = \sum_j t^j/(j+1)!`, :math:`|t| \le \ln 2/2`,
+    to absolute error :math:`2^{-\text{target}}`: for each degree, highest first, the
+    coefficient as ``max_words`` doubles and the number of words that step carries.
+    Step :math:`j` (:math:`q_j = c_j + t\,q_{j+1}`) reaches the result times
+    :math:`t^j`, so its words are the fewest whose rounding, times
+    :math:`(\ln 2/2)^j/(j+1)!`, stays below :math:`2^{-\text{target}-3}`."""
+    t_max = _LN2 / 2 * 1.0001
+    n = 0
+    while t_max**n / math.factorial(n + 1) >= 2.0 ** -(target_bits + 4):
+        n += 1
+    plan = []
+    for j in range(n, -1, -1):
+        size = t_max**j / math.factorial(j + 1)
+        words = 1 if size * 2.0**-52 <= 2.0 ** -(target_bits + 3) else (
+            2 if size * 2.0**-104 <= 2.0 ** -(target_bits + 3) else 3)
+        plan.append((_words(Fraction(1, math.factorial(j + 1)), max_words), min(words, max_words)))
+    return plan
+
+
+_EXPM1_PLAN_NARROW = _expm1_plan(100, 2)
+_EXPM1_PLAN_WIDE = _expm1_plan(160, 3)
+
+
+def _renorm3(a0, a1, a2):
+    """``a0 + a1 + a2`` (:math:`|a_1|, |a_2| \ll |a_0|`) as three decreasing words, error-free."""
+    s, e2 = _two_sum(a1, a2)
+    h, e1 = _fast_two_sum(a0, s)
+    m, lo = _two_sum(e1, e2)
+    return h, m, lo
+
+
+def _mul_add(q, t, c, words):
+    r""":math:`c + q\,t` in ``words`` words (``q`` may have fewer; ``c`` a constant
+    expansion): :math:`|q\,t| \le |c|/2`, so nothing cancels; relative error about
+    :math:`2^{-53 \cdot \text{words}}`. ``c`` None: the product alone."""
+    q = tuple(q) + (0.0,) * (words - len(q))
+    if words == 1:
+        p = q[0] * t[0]
+        return (p if c is None else p + c[0],)
+    p, e = _two_prod(q[0], t[0])
+    if words == 2:
+        e = e + (q[0] * t[1] + q[1] * t[0])
+        if c is None:
+            return _fast_two_sum(p, e)
+        s, a = _two_sum(c[0], p)
+        return _fast_two_sum(s, a + (c[1] + e))
+    p01, e01 = _two_prod(q[0], t[1])
+    p10, e10 = _two_prod(q[1], t[0])
+    low = ((q[0] * t[2] + q[1] * t[1]) + (q[2] * t[0] + e01)) + e10
+    if c is None:
+        s, b = p, e
+    else:
+        s, a = _two_sum(c[0], p)
+        b, err = _two_sum(a, c[1])
+        low = low + (c[2] + err)
+        b, err = _two_sum(b, e)
+        low = low + err
+    b, err = _two_sum(b, p01)
+    low = low + err
+    b, err = _two_sum(b, p10)
+    return _renorm3(s, b, low + err)
+
+
+def _exp_expansion(v, words, plan):
+    r""":math:`e^v = 2^k (1 + P)` for float64 ``v`` (:math:`-1300 < v \le 0`); returns
+    ``k`` and :math:`P = e^r - 1` (:math:`|r| \le \ln 2/2`) as ``words`` words,
+    absolute error below the plan's target (:math:`r = v - k \ln 2` with the 4-part
+    :math:`\ln 2`: the first difference is exact, Sterbenz, and :math:`r = v` for
+    :math:`k = 0`, so :math:`P = \operatorname{expm1}(v)` to relative accuracy there)."""
+    k = jnp.round(v * _INV_LN2)
+    s0 = v - k * _LN2_PARTS[0]
+    h, a = _two_sum(s0, k * -_LN2_PARTS[1])
+    if words == 2:
+        r = _fast_two_sum(h, a + k * -_LN2_PARTS[2])
+    else:
+        a, b = _two_sum(a, k * -_LN2_PARTS[2])
+        r = _renorm3(h, a, b + k * -_LN2_PARTS[3])
+    q = None
+    for c, w in plan:
+        q = c[:w] if q is None else _mul_add(q, r, c, w)
+    return k, _mul_add(q, r, None, words)
+
+
+def _sum_expansion(terms, passes):
+    """Sum of doubles as a double-double, by ``passes`` error-free VecSum sweeps
+    (Ogita, Rump and Oishi's SumK): accurate to about :math:`2^{-53\,\text{passes}}`
+    times the sum of the magnitudes, so a sum that cancels keeps its digits."""
+    a = list(terms)
+    for _ in range(passes):
+        for i in range(1, len(a)):
+            a[i], a[i - 1] = _two_sum(a[i], a[i - 1])
+    rest = a[0]
+    for v in a[1:-1]:
+        rest = rest + v
+    return _two_sum(a[-1], rest)
+
+
+def _cancelling_sum(x, y, words, plan, passes):
+    r""":math:`u = e^x + e^y - 1 = \operatorname{expm1}(m) + e^n` as a double-double, for
+    :math:`m = \max(x, y) \in [-1.4, 0)`: both terms as expansions, then summed
+    error-free (a where-select, not ``max``, keeps the pairing of x and y)."""
+    m = jnp.clip(jnp.where(x >= y, x, y), _CANCEL_M_MIN, 0.0)
+    n = jnp.clip(jnp.where(x >= y, y, x), -700.0, 0.0)
+    km, pm = _exp_expansion(m, words, plan)
+    kn, pn = _exp_expansion(n, words, plan)
+    sm, sn = _pow2(km), _pow2(kn)  # km in {-2, -1, 0}
+    terms = [sn * w for w in reversed(pn)] + [sm * w for w in reversed(pm)]
+    terms = [terms[i] for i in _interleave(len(pn))] + [sm - 1.0, sn]
+    return _sum_expansion(terms, passes)
+
+
+def _interleave(words):
+    # smallest words first: P_n and P_m word by word, from the last
+    return [i for j in range(words) for i in (j, words + j)]
+
+
+def _in_cancellation(m, z):
+    """Where the fast path's absolute error is too large relative to z: m in
+    [-1.4, -2^-900] and |z| < |m|/2 (see logaddexp_wide)."""
+    return (m >= _CANCEL_M_MIN) & (m <= _CANCEL_M_MAX) & (jnp.abs(z) < _CANCEL_RATIO * jnp.abs(m))
+
+
 def logaddexp_narrow(x, y):
     d = _difference_narrow(x, y)
-    y_off = jnp.maximum(x, y) + _log1p_narrow(_exp_neg_abs_narrow(d))
+    m = jnp.maximum(x, y)
+    y_off = m + _log1p_narrow(_exp_neg_abs_narrow(d))
+    # cancellation: log1p(u), u = e^x + e^y - 1 as a double-double to 2^-100 (|u| >= 2^-60
+    # over float32 pairs), log1p(uh) + ul/(1 + uh) in float64
+    uh, ul = _cancelling_sum(x, y, 2, _EXPM1_PLAN_NARROW, 2)
+    y_cancel = _log1p_narrow(uh) + ul / (1.0 + uh)
+    y_off = jnp.where(_in_cancellation(m, y_off), y_cancel, y_off)
     # On the diagonal, x + ln 2 with ln 2 split: the series' 2^-44 error is 50 ULP of
     # float32 at x = -0.6931472, where the sum cancels to 2.3e-8.
     return jnp.where(d == 0, _x_plus_ln2(x), y_off)
@@ -447,6 +606,14 @@ def logaddexp_wide(x, y):
     rounds_up = (jnp.abs(z) >= bound * (1.0 - 2.0**-53)) & (jnp.abs(z) < bound)
     y_tiny = jnp.where(rounds_up, jnp.where(z < 0, -(2.0**-1022), 2.0**-1022), (z * s1) * s2)
     y_sum = jnp.where(jnp.abs(m) < 2.0**-900, y_tiny, y_sum)
+    # cancellation: log1p(u), u = e^x + e^y - 1 from expansions to 2^-160; log1p(u) =
+    # 2 atanh(u/(2 + u)) as in _log1p_t_wide, |u| < 1.02 (|s'| < 0.68)
+    uh, ul = _cancelling_sum(x, y, 3, _EXPM1_PLAN_WIDE, 3)
+    dh, dl = _fast_two_sum(1.0, 0.5 * uh)
+    qh, ql = _div_wide(uh, ul, dh, dl + 0.5 * ul)
+    z2 = qh * qh
+    y_cancel = qh + (ql + qh * (z2 * _horner(_ATANH_TAIL, z2)))
+    y_sum = jnp.where(_in_cancellation(m, y_sum), y_cancel, y_sum)
     # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
     y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
     return jnp.where(jnp.isfinite(m), y_sum, m)  # +-inf (equal, or +inf with anything), nan
