@@ -439,8 +439,8 @@ def _x_plus_ln2(x):
 # k * part is exact for |k| < 2^10 (here |k| <= 1300 never occurs: |k| < 1000).
 _LN2_PARTS = tuple(float.fromhex(h) for h in (
     "0x1.62e42fefa3800p-1", "0x1.ef35793c76800p-45", "-0x1.9ff0342543000p-90", "0x1.e6864ce5316c6p-137"))
-_CANCEL_RATIO = 0.5  # the accurate path takes |z| < _CANCEL_RATIO * |m| (m < 0)
-_CANCEL_M_MIN = -1.4  # |z| < |m|/2 needs |m| < 2 ln 2 = 1.386
+_CANCEL_RATIO = 2.0  # the accurate path takes |z| < _CANCEL_RATIO * |m| (m < 0), see _in_cancellation
+_CANCEL_M_MIN = -1.4
 _CANCEL_M_MAX = -(2.0**-900)  # below: the tiny-m path of logaddexp_wide (no cancellation fix)
 
 
@@ -554,7 +554,13 @@ def _sum_expansion(terms, passes):
 def _cancelling_sum(x, y, words, plan, passes):
     r""":math:`u = e^x + e^y - 1 = \operatorname{expm1}(m) + e^n` as a double-double, for
     :math:`m = \max(x, y) \in [-1.4, 0)`: both terms as expansions, then summed
-    error-free (a where-select, not ``max``, keeps the pairing of x and y)."""
+    error-free (a where-select, not ``max``, keeps the pairing of x and y).
+
+    Returns :math:`j` and :math:`w = w_h + w_l` with :math:`1 + u = 2^j (1 + w)`,
+    :math:`|w| \le 0.42`, :math:`j \in \{-2, -1, 0, 1\}` (:math:`w = u` exactly for
+    :math:`j = 0`), so that :math:`\operatorname{log1p}(u) = j \ln 2 +
+    \operatorname{log1p}(w)` converges fast and does not cancel for :math:`j \ne 0`
+    (:math:`|j \ln 2| \ge 2 |\operatorname{log1p}(w)|`)."""
     m = jnp.clip(jnp.where(x >= y, x, y), _CANCEL_M_MIN, 0.0)
     n = jnp.clip(jnp.where(x >= y, y, x), -700.0, 0.0)
     km, pm = _exp_expansion(m, words, plan)
@@ -562,7 +568,12 @@ def _cancelling_sum(x, y, words, plan, passes):
     sm, sn = _pow2(km), _pow2(kn)  # km in {-2, -1, 0}
     terms = [sn * w for w in reversed(pn)] + [sm * w for w in reversed(pm)]
     terms = [terms[i] for i in _interleave(len(pn))] + [sm - 1.0, sn]
-    return _sum_expansion(terms, passes)
+    uh, ul = _sum_expansion(terms, passes)
+    v = 1.0 + uh
+    j = jnp.where(v < 2.0**-1.5, -2.0, jnp.where(v < 2.0**-0.5, -1.0, jnp.where(v > 2.0**0.5, 1.0, 0.0)))
+    s = _pow2(-j)
+    wh, wl = _two_sum(uh * s, s - 1.0)  # (1 + u) 2^-j - 1; uh s and s - 1 exact
+    return j, _fast_two_sum(wh, wl + ul * s)
 
 
 def _interleave(words):
@@ -571,8 +582,17 @@ def _interleave(words):
 
 
 def _in_cancellation(m, z):
-    """Where the fast path's absolute error is too large relative to z: m in
-    [-1.4, -2^-900] and |z| < |m|/2 (see logaddexp_wide)."""
+    r"""Where the fast path's error is too large relative to :math:`z`:
+    :math:`m \in [-1.4, -2^{-900}]` and :math:`|z| < 2|m|` (``z`` the fast path's value).
+
+    The fast path's error is that of :math:`L = \operatorname{log1p}(T) = z - m \in
+    (0, \ln 2]`, relative :math:`2^{-44}` (float32 path) and about :math:`2^{-55.6}`
+    (float64: measured 0.48 ULP beyond the rounding at :math:`L = 3|z|`). Outside
+    this set, with :math:`m < 0`, :math:`L \le 1.5|z|`: either :math:`z \ge 2|m|`, so
+    :math:`L = z + |m| \le 1.5 z`, or :math:`m < -1.4`, so :math:`|z| \ge |m| - \ln 2
+    > 0.7 > L`; for :math:`m \ge 0` nothing cancels. So the fast path's error there
+    is at most :math:`1.5 \cdot 2^{-55.6}` relative (0.25 ULP of float64). Inside,
+    :math:`z \in (m, 2|m|)`, so :math:`1 + u = e^z \in (0.24, 1.59)`."""
     return (m >= _CANCEL_M_MIN) & (m <= _CANCEL_M_MAX) & (jnp.abs(z) < _CANCEL_RATIO * jnp.abs(m))
 
 
@@ -581,9 +601,9 @@ def logaddexp_narrow(x, y):
     m = jnp.maximum(x, y)
     y_off = m + _log1p_narrow(_exp_neg_abs_narrow(d))
     # cancellation: log1p(u), u = e^x + e^y - 1 as a double-double to 2^-100 (|u| >= 2^-60
-    # over float32 pairs), log1p(uh) + ul/(1 + uh) in float64
-    uh, ul = _cancelling_sum(x, y, 2, _EXPM1_PLAN_NARROW, 2)
-    y_cancel = _log1p_narrow(uh) + ul / (1.0 + uh)
+    # over float32 pairs); j ln 2 + log1p(wh) + wl/(1 + wh) in float64
+    j, (wh, wl) = _cancelling_sum(x, y, 2, _EXPM1_PLAN_NARROW, 2)
+    y_cancel = j * _LN2 + (_log1p_narrow(wh) + wl / (1.0 + wh))
     y_off = jnp.where(_in_cancellation(m, y_off), y_cancel, y_off)
     # On the diagonal, x + ln 2 with ln 2 split: the series' 2^-44 error is 50 ULP of
     # float32 at x = -0.6931472, where the sum cancels to 2.3e-8.
@@ -607,12 +627,14 @@ def logaddexp_wide(x, y):
     y_tiny = jnp.where(rounds_up, jnp.where(z < 0, -(2.0**-1022), 2.0**-1022), (z * s1) * s2)
     y_sum = jnp.where(jnp.abs(m) < 2.0**-900, y_tiny, y_sum)
     # cancellation: log1p(u), u = e^x + e^y - 1 from expansions to 2^-160; log1p(u) =
-    # 2 atanh(u/(2 + u)) as in _log1p_t_wide, |u| < 1.02 (|s'| < 0.68)
-    uh, ul = _cancelling_sum(x, y, 3, _EXPM1_PLAN_WIDE, 3)
-    dh, dl = _fast_two_sum(1.0, 0.5 * uh)
-    qh, ql = _div_wide(uh, ul, dh, dl + 0.5 * ul)
+    # j ln 2 + 2 atanh(w/(2 + w)) as in _log1p_t_wide, |w| <= 0.42 (|s'| < 0.35)
+    j, (wh, wl) = _cancelling_sum(x, y, 3, _EXPM1_PLAN_WIDE, 3)
+    dh, dl = _fast_two_sum(1.0, 0.5 * wh)
+    qh, ql = _div_wide(wh, wl, dh, dl + 0.5 * wl)
     z2 = qh * qh
-    y_cancel = qh + (ql + qh * (z2 * _horner(_ATANH_TAIL, z2)))
+    ql = ql + qh * (z2 * _horner(_ATANH_TAIL, z2))
+    hi, lo = _two_sum(j * _LN2, qh)  # j ln 2 exact
+    y_cancel = hi + (lo + (ql + j * _LN2_TAIL))
     y_sum = jnp.where(_in_cancellation(m, y_sum), y_cancel, y_sum)
     # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
     y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
