@@ -68,6 +68,7 @@ read more than once inside a fusion; it writes it to memory instead (80 MB for
 through :func:`_opaque`.
 """
 
+import decimal
 import math
 from fractions import Fraction
 
@@ -428,20 +429,27 @@ def _x_plus_ln2(x):
 #
 # For m = max(x, y) < 0 the result z = m + log1p(e^(n - m)) (n = min(x, y)) adds two
 # nearly opposite terms near the curve e^x + e^y = 1: the fast paths' absolute error
-# (that of log1p(T), 2^-44 / 2^-57 relative to log1p(T) <= ln 2) becomes any number of
+# (that of log1p(T), 2^-44 / 2^-56 relative to log1p(T) <= ln 2) becomes any number of
 # ULPs of a small z.  There z = log1p(u) with u = e^x + e^y - 1 = expm1(m) + e^n,
 # whose two terms are formed as expansions (sums of 2 or 3 doubles) accurate to
-# 2^-100 (float32 path) or 2^-160 (float64) relative and summed error-free, so u
-# keeps its leading digits however deep the cancellation; log1p is well conditioned
-# there (|u| < 1.02).
+# about 2^-104 or 2^-160 relative and summed error-free, so u keeps its leading
+# digits however deep the cancellation; log1p is well conditioned there.
+#
+# How deep: near the curve |u| is about the distance of min(x, y) from the curve,
+# ulp-sized, so |u| / |m| is about 2^-24..2^-60 for float32 pairs (over ~2^30 of
+# them) and 2^-53..2^-100 for float64.  Double-double terms serve float32 and the
+# float64 pairs down to |z| = 2^-42 |m|; deeper float64 pairs take triple words.
 
 # ln 2 = sum of _LN2_PARTS to 2^-190; the first three have 43 significant bits, so
-# k * part is exact for |k| < 2^10 (here |k| <= 1300 never occurs: |k| < 1000).
+# k * part is exact for |k| < 2^10 (here |k| <= 1023).
 _LN2_PARTS = tuple(float.fromhex(h) for h in (
     "0x1.62e42fefa3800p-1", "0x1.ef35793c76800p-45", "-0x1.9ff0342543000p-90", "0x1.e6864ce5316c6p-137"))
 _CANCEL_RATIO = 2.0  # the accurate path takes |z| < _CANCEL_RATIO * |m| (m < 0), see _in_cancellation
 _CANCEL_M_MIN = -1.4
-_CANCEL_M_MAX = -(2.0**-900)  # below: the tiny-m path of logaddexp_wide (no cancellation fix)
+_CANCEL_M_MAX = -(2.0**-900)  # above (|m| < 2^-900): the tiny-m path of logaddexp_wide
+_DEEP_RATIO = 2.0**-42  # float64 pairs with |z| < _DEEP_RATIO |m| need triple words
+_TABLE_STEP = 64  # e^r = e^(i/64) e^t, |t| <= 1/128
+_TABLE_HALF = 23  # |i| <= 22 for |r| <= ln 2 / 2 (+ rounding)
 
 
 def _words(value, n):
@@ -453,14 +461,29 @@ def _words(value, n):
     return tuple(out)
 
 
+def _exp_table():
+    r""":math:`e^{i/64}`, :math:`|i| \le 23`, as three doubles each (to :math:`2^{-200}`;
+    ``decimal`` evaluates the exponential correctly rounded to 70 digits)."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 70
+        rows = [_words(Fraction((decimal.Decimal(i) / _TABLE_STEP).exp()), 3)
+                for i in range(-_TABLE_HALF, _TABLE_HALF + 1)]
+    return tuple(np.array(col) for col in zip(*rows))
+
+
+_EXP_TABLE = _exp_table()
+
+
 def _expm1_plan(target_bits, max_words):
-    r"""Horner plan for :math:`Q(t) = (e^t - 1)/t = \sum_j t^j/(j+1)!`, :math:`|t| \le \ln 2/2`,
+    r"""Horner plan for :math:`Q(t) = (e^t - 1)/t = \sum_j t^j/(j+1)!`, :math:`|t| \le 1/128`,
     to absolute error :math:`2^{-\text{target}}`: for each degree, highest first, the
     coefficient as ``max_words`` doubles and the number of words that step carries.
     Step :math:`j` (:math:`q_j = c_j + t\,q_{j+1}`) reaches the result times
     :math:`t^j`, so its words are the fewest whose rounding, times
-    :math:`(\ln 2/2)^j/(j+1)!`, stays below :math:`2^{-\text{target}-3}`."""
-    t_max = _LN2 / 2 * 1.0001
+    :math:`2^{-7j}/(j+1)!`, stays below :math:`2^{-\text{target}-3}`: double-double
+    to :math:`2^{-104}` is 12 steps (6 in double-double), triple words to
+    :math:`2^{-164}` 17 (7 triple, 5 double-double)."""
+    t_max = 1.0001 / (2 * _TABLE_STEP)
     n = 0
     while t_max**n / math.factorial(n + 1) >= 2.0 ** -(target_bits + 4):
         n += 1
@@ -473,8 +496,8 @@ def _expm1_plan(target_bits, max_words):
     return plan
 
 
-_EXPM1_PLAN_NARROW = _expm1_plan(100, 2)
-_EXPM1_PLAN_WIDE = _expm1_plan(160, 3)
+_EXPM1_PLAN_DD = _expm1_plan(104, 2)
+_EXPM1_PLAN_TD = _expm1_plan(164, 3)
 
 
 def _renorm3(a0, a1, a2):
@@ -518,11 +541,16 @@ def _mul_add(q, t, c, words):
 
 
 def _exp_expansion(v, words, plan):
-    r""":math:`e^v = 2^k (1 + P)` for float64 ``v`` (:math:`-1300 < v \le 0`); returns
-    ``k`` and :math:`P = e^r - 1` (:math:`|r| \le \ln 2/2`) as ``words`` words,
-    absolute error below the plan's target (:math:`r = v - k \ln 2` with the 4-part
-    :math:`\ln 2`: the first difference is exact, Sterbenz, and :math:`r = v` for
-    :math:`k = 0`, so :math:`P = \operatorname{expm1}(v)` to relative accuracy there)."""
+    r""":math:`e^v = 2^k (1 + \sum_i w_i)` for float64 ``v`` (:math:`-710 < v \le 0`);
+    returns ``k`` and the words :math:`w_i` of :math:`e^r - 1` (2 ``words``: 4 of them,
+    3: 6), smallest last, to the plan's accuracy (:math:`2^{-104}` / :math:`2^{-164}`)
+    relative to :math:`\max(|e^r - 1|, 2^{-7})`.
+
+    :math:`r = v - k \ln 2` with the 4-part :math:`\ln 2` (the first difference is
+    exact, Sterbenz; :math:`r = v` for :math:`k = 0`), then :math:`r = i/64 + t`,
+    :math:`|t| \le 1/128` (exact), :math:`e^r - 1 = (E_i - 1) + E_i (e^t - 1)` with
+    :math:`E_i = e^{i/64}` from a table; :math:`E_0 = 1`, so for :math:`|v| < 1/128`
+    the words are :math:`\operatorname{expm1}(v)` to relative accuracy."""
     k = jnp.round(v * _INV_LN2)
     s0 = v - k * _LN2_PARTS[0]
     h, a = _two_sum(s0, k * -_LN2_PARTS[1])
@@ -531,16 +559,23 @@ def _exp_expansion(v, words, plan):
     else:
         a, b = _two_sum(a, k * -_LN2_PARTS[2])
         r = _renorm3(h, a, b + k * -_LN2_PARTS[3])
+    i = jnp.round(r[0] * float(_TABLE_STEP))
+    t = (r[0] - i * (1.0 / _TABLE_STEP),) + tuple(r[1:])  # exact: |t_0| <= |r_0|, same ulp
+    index = (i + _TABLE_HALF).astype(jnp.int32)
+    table = tuple(jnp.take(jnp.asarray(col), index, mode="clip") for col in _EXP_TABLE[:words])
     q = None
     for c, w in plan:
-        q = c[:w] if q is None else _mul_add(q, r, c, w)
-    return k, _mul_add(q, r, None, words)
+        q = c[:w] if q is None else _mul_add(q, t, c, w)
+    p = _mul_add(q, t, None, words)  # e^t - 1
+    ep = _mul_add(table, p, None, words)  # E_i (e^t - 1), |.| < 2^-6.9
+    return k, (table[0] - 1.0,) + table[1:] + ep  # E_i,0 - 1 exact (Sterbenz)
 
 
 def _sum_expansion(terms, passes):
     """Sum of doubles as a double-double, by ``passes`` error-free VecSum sweeps
-    (Ogita, Rump and Oishi's SumK): accurate to about :math:`2^{-53\,\text{passes}}`
-    times the sum of the magnitudes, so a sum that cancels keeps its digits."""
+    (Ogita, Rump and Oishi's SumK): error about :math:`2^{-53}` of the sum plus
+    :math:`(n\,2^{-53})^{\text{passes}}` of the sum of magnitudes, so a sum that
+    cancels keeps its digits (``terms`` roughly in increasing magnitude)."""
     a = list(terms)
     for _ in range(passes):
         for i in range(1, len(a)):
@@ -552,7 +587,7 @@ def _sum_expansion(terms, passes):
 
 
 def _cancelling_sum(x, y, words, plan, passes):
-    r""":math:`u = e^x + e^y - 1 = \operatorname{expm1}(m) + e^n` as a double-double, for
+    r""":math:`1 + u = e^x + e^y` with :math:`u = \operatorname{expm1}(m) + e^n`, for
     :math:`m = \max(x, y) \in [-1.4, 0)`: both terms as expansions, then summed
     error-free (a where-select, not ``max``, keeps the pairing of x and y).
 
@@ -562,23 +597,17 @@ def _cancelling_sum(x, y, words, plan, passes):
     \operatorname{log1p}(w)` converges fast and does not cancel for :math:`j \ne 0`
     (:math:`|j \ln 2| \ge 2 |\operatorname{log1p}(w)|`)."""
     m = jnp.clip(jnp.where(x >= y, x, y), _CANCEL_M_MIN, 0.0)
-    n = jnp.clip(jnp.where(x >= y, y, x), -700.0, 0.0)
-    km, pm = _exp_expansion(m, words, plan)
-    kn, pn = _exp_expansion(n, words, plan)
+    n = jnp.clip(jnp.where(x >= y, y, x), -709.0, 0.0)
+    km, wm = _exp_expansion(m, words, plan)
+    kn, wn = _exp_expansion(n, words, plan)
     sm, sn = _pow2(km), _pow2(kn)  # km in {-2, -1, 0}
-    terms = [sn * w for w in reversed(pn)] + [sm * w for w in reversed(pm)]
-    terms = [terms[i] for i in _interleave(len(pn))] + [sm - 1.0, sn]
-    uh, ul = _sum_expansion(terms, passes)
+    terms = [v for pair in zip(reversed(wn), reversed(wm)) for v in (sn * pair[0], sm * pair[1])]
+    uh, ul = _sum_expansion(terms + [sm - 1.0, sn], passes)
     v = 1.0 + uh
     j = jnp.where(v < 2.0**-1.5, -2.0, jnp.where(v < 2.0**-0.5, -1.0, jnp.where(v > 2.0**0.5, 1.0, 0.0)))
     s = _pow2(-j)
     wh, wl = _two_sum(uh * s, s - 1.0)  # (1 + u) 2^-j - 1; uh s and s - 1 exact
     return j, _fast_two_sum(wh, wl + ul * s)
-
-
-def _interleave(words):
-    # smallest words first: P_n and P_m word by word, from the last
-    return [i for j in range(words) for i in (j, words + j)]
 
 
 def _in_cancellation(m, z):
@@ -596,13 +625,25 @@ def _in_cancellation(m, z):
     return (m >= _CANCEL_M_MIN) & (m <= _CANCEL_M_MAX) & (jnp.abs(z) < _CANCEL_RATIO * jnp.abs(m))
 
 
+def _log1p_cancelling_wide(x, y, words, plan, passes):
+    """logaddexp in the cancellation set, float64: :math:`j \ln 2 + 2\operatorname{atanh}(w/(2 + w))`
+    as in :func:`_log1p_t_wide`, :math:`|w| \le 0.42` (:math:`|s'| < 0.35`, series tail 1%)."""
+    j, (wh, wl) = _cancelling_sum(x, y, words, plan, passes)
+    dh, dl = _fast_two_sum(1.0, 0.5 * wh)
+    qh, ql = _div_wide(wh, wl, dh, dl + 0.5 * wl)
+    z2 = qh * qh
+    ql = ql + qh * (z2 * _horner(_ATANH_TAIL, z2))
+    hi, lo = _two_sum(j * _LN2, qh)  # j ln 2 exact
+    return hi + (lo + (ql + j * _LN2_TAIL))
+
+
 def logaddexp_narrow(x, y):
     d = _difference_narrow(x, y)
     m = jnp.maximum(x, y)
     y_off = m + _log1p_narrow(_exp_neg_abs_narrow(d))
     # cancellation: log1p(u), u = e^x + e^y - 1 as a double-double to 2^-100 (|u| >= 2^-60
     # over float32 pairs); j ln 2 + log1p(wh) + wl/(1 + wh) in float64
-    j, (wh, wl) = _cancelling_sum(x, y, 2, _EXPM1_PLAN_NARROW, 2)
+    j, (wh, wl) = _cancelling_sum(x, y, 2, _EXPM1_PLAN_DD, 2)
     y_cancel = j * _LN2 + (_log1p_narrow(wh) + wl / (1.0 + wh))
     y_off = jnp.where(_in_cancellation(m, y_off), y_cancel, y_off)
     # On the diagonal, x + ln 2 with ln 2 split: the series' 2^-44 error is 50 ULP of
@@ -626,15 +667,12 @@ def logaddexp_wide(x, y):
     rounds_up = (jnp.abs(z) >= bound * (1.0 - 2.0**-53)) & (jnp.abs(z) < bound)
     y_tiny = jnp.where(rounds_up, jnp.where(z < 0, -(2.0**-1022), 2.0**-1022), (z * s1) * s2)
     y_sum = jnp.where(jnp.abs(m) < 2.0**-900, y_tiny, y_sum)
-    # cancellation: log1p(u), u = e^x + e^y - 1 from expansions to 2^-160; log1p(u) =
-    # j ln 2 + 2 atanh(w/(2 + w)) as in _log1p_t_wide, |w| <= 0.42 (|s'| < 0.35)
-    j, (wh, wl) = _cancelling_sum(x, y, 3, _EXPM1_PLAN_WIDE, 3)
-    dh, dl = _fast_two_sum(1.0, 0.5 * wh)
-    qh, ql = _div_wide(wh, wl, dh, dl + 0.5 * wl)
-    z2 = qh * qh
-    ql = ql + qh * (z2 * _horner(_ATANH_TAIL, z2))
-    hi, lo = _two_sum(j * _LN2, qh)  # j ln 2 exact
-    y_cancel = hi + (lo + (ql + j * _LN2_TAIL))
+    # cancellation: log1p(u), u = e^x + e^y - 1 from double-double expansions (2^-104),
+    # or triple words (2^-164) when some pair has |z| < 2^-42 |m| (near the curve:
+    # rare in general data; under vmap both branches run)
+    deep = jnp.any(_in_cancellation(m, y_sum) & (jnp.abs(y_sum) < _DEEP_RATIO * jnp.abs(m)))
+    y_cancel = lax.cond(deep, lambda a, b: _log1p_cancelling_wide(a, b, 3, _EXPM1_PLAN_TD, 4),
+                        lambda a, b: _log1p_cancelling_wide(a, b, 2, _EXPM1_PLAN_DD, 3), x, y)
     y_sum = jnp.where(_in_cancellation(m, y_sum), y_cancel, y_sum)
     # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
     y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
