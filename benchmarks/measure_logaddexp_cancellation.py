@@ -32,7 +32,7 @@ Sample sets:
     (:math:`\pm 5\%`), :math:`\max \in (-1.45, -10^{-6})`: both sides of the edge of
     stable_ops' cancellation branch (:math:`|z| < 2|\max|`).
 ``tiny-m``
-    :math:`x = -2^{-j}`, :math:`j \in [10, 890]`, :math:`y` on the curve (+-2 ulps).
+    :math:`x = -2^{-j}`, :math:`j \in [10, 1021]` (float32: 140), :math:`y` on the curve (+-2 ulps).
 ``random``
     uniform pairs in :math:`[-3, 1]^2`.
 
@@ -92,7 +92,7 @@ def samples(dtype, n, rng):
     ok = bn < bm
     out["boundary"] = (bm[ok].astype(dt), bn[ok].astype(dt))
 
-    j = rng.uniform(10, 890 if dt == np.float64 else 140, n)
+    j = rng.uniform(10, 1021 if dt == np.float64 else 140, n)
     xt = (-(2.0 ** -j)).astype(dt)
     xt = xt[xt != 0]
     yt = reference.correctly_rounded(lambda v: mpmath.log(-mpmath.expm1(v)), xt)

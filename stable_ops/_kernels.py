@@ -543,7 +543,7 @@ def _mul_add(q, t, c, words):
 def _exp_expansion(v, words, plan):
     r""":math:`e^v = 2^k (1 + \sum_i w_i)` for float64 ``v`` (:math:`-710 < v \le 0`);
     returns ``k`` and the words :math:`w_i` of :math:`e^r - 1` (2 ``words``: 4 of them,
-    3: 6), smallest last, to the plan's accuracy (:math:`2^{-104}` / :math:`2^{-164}`)
+    3: 6), roughly decreasing, to the plan's accuracy (:math:`2^{-104}` / :math:`2^{-164}`)
     relative to :math:`\max(|e^r - 1|, 2^{-7})`.
 
     :math:`r = v - k \ln 2` with the 4-part :math:`\ln 2` (the first difference is
@@ -568,7 +568,8 @@ def _exp_expansion(v, words, plan):
         q = c[:w] if q is None else _mul_add(q, t, c, w)
     p = _mul_add(q, t, None, words)  # e^t - 1
     ep = _mul_add(table, p, None, words)  # E_i (e^t - 1), |.| < 2^-6.9
-    return k, (table[0] - 1.0,) + table[1:] + ep  # E_i,0 - 1 exact (Sterbenz)
+    # E_i,0 - 1 exact (Sterbenz); decreasing: |E_i,0 - 1| and |ep_0| > 2^-53 > ...
+    return k, (table[0] - 1.0,) + tuple(v for pair in zip(ep, table[1:]) for v in pair) + ep[len(table) - 1:]
 
 
 def _sum_expansion(terms, passes):
@@ -591,7 +592,7 @@ def _cancelling_sum(x, y, words, plan, passes):
     :math:`m = \max(x, y) \in [-1.4, 0)`: both terms as expansions, then summed
     error-free (a where-select, not ``max``, keeps the pairing of x and y).
 
-    Returns :math:`j` and :math:`w = w_h + w_l` with :math:`1 + u = 2^j (1 + w)`,
+    Returns :math:`j`, :math:`w = w_h + w_l` and :math:`e^n`'s ``k`` and words, with :math:`1 + u = 2^j (1 + w)`,
     :math:`|w| \le 0.42`, :math:`j \in \{-2, -1, 0, 1\}` (:math:`w = u` exactly for
     :math:`j = 0`), so that :math:`\operatorname{log1p}(u) = j \ln 2 +
     \operatorname{log1p}(w)` converges fast and does not cancel for :math:`j \ne 0`
@@ -607,7 +608,7 @@ def _cancelling_sum(x, y, words, plan, passes):
     j = jnp.where(v < 2.0**-1.5, -2.0, jnp.where(v < 2.0**-0.5, -1.0, jnp.where(v > 2.0**0.5, 1.0, 0.0)))
     s = _pow2(-j)
     wh, wl = _two_sum(uh * s, s - 1.0)  # (1 + u) 2^-j - 1; uh s and s - 1 exact
-    return j, _fast_two_sum(wh, wl + ul * s)
+    return j, _fast_two_sum(wh, wl + ul * s), kn, wn
 
 
 def _in_cancellation(m, z):
@@ -628,13 +629,13 @@ def _in_cancellation(m, z):
 def _log1p_cancelling_wide(x, y, words, plan, passes):
     """logaddexp in the cancellation set, float64: :math:`j \ln 2 + 2\operatorname{atanh}(w/(2 + w))`
     as in :func:`_log1p_t_wide`, :math:`|w| \le 0.42` (:math:`|s'| < 0.35`, series tail 1%)."""
-    j, (wh, wl) = _cancelling_sum(x, y, words, plan, passes)
+    j, (wh, wl), kn, wn = _cancelling_sum(x, y, words, plan, passes)
     dh, dl = _fast_two_sum(1.0, 0.5 * wh)
     qh, ql = _div_wide(wh, wl, dh, dl + 0.5 * wl)
     z2 = qh * qh
     ql = ql + qh * (z2 * _horner(_ATANH_TAIL, z2))
     hi, lo = _two_sum(j * _LN2, qh)  # j ln 2 exact
-    return hi + (lo + (ql + j * _LN2_TAIL))
+    return hi + (lo + (ql + j * _LN2_TAIL)), kn, wn
 
 
 def logaddexp_narrow(x, y):
@@ -643,12 +644,37 @@ def logaddexp_narrow(x, y):
     y_off = m + _log1p_narrow(_exp_neg_abs_narrow(d))
     # cancellation: log1p(u), u = e^x + e^y - 1 as a double-double to 2^-100 (|u| >= 2^-60
     # over float32 pairs); j ln 2 + log1p(wh) + wl/(1 + wh) in float64
-    j, (wh, wl) = _cancelling_sum(x, y, 2, _EXPM1_PLAN_DD, 2)
+    j, (wh, wl), _, _ = _cancelling_sum(x, y, 2, _EXPM1_PLAN_DD, 2)
     y_cancel = j * _LN2 + (_log1p_narrow(wh) + wl / (1.0 + wh))
     y_off = jnp.where(_in_cancellation(m, y_off), y_cancel, y_off)
     # On the diagonal, x + ln 2 with ln 2 split: the series' 2^-44 error is 50 ULP of
     # float32 at x = -0.6931472, where the sum cancels to 2.3e-8.
     return jnp.where(d == 0, _x_plus_ln2(x), y_off)
+
+
+def _scale_tiny(z, s1, s2):
+    """:math:`z\,s_1 s_2` for an unscaled :math:`z`, where the result is near :math:`2^{-1022}`.
+
+    :math:`z 2^k` in :math:`[2^{-1022} - 2^{-1075}, 2^{-1022})` rounds to :math:`2^{-1022}`
+    (normal), but XLA flushes it as subnormal before rounding, e.g. at
+    ``(-708.3964185322642, 1.917e-321)``."""
+    bound = (2.0**-1022 * (1.0 / s1)) * (1.0 / s2)
+    rounds_up = (jnp.abs(z) >= bound * (1.0 - 2.0**-53)) & (jnp.abs(z) < bound)
+    return jnp.where(rounds_up, jnp.where(z < 0, -(2.0**-1022), 2.0**-1022), (z * s1) * s2)
+
+
+def _tiny_cancelling_wide(x, y, kn, wn):
+    r""":math:`m + e^n` for :math:`|m| < 2^{-900}`, :math:`n \in [-709, -600]`, where it cancels.
+
+    There :math:`\operatorname{logaddexp} = m + e^n` up to :math:`m^2, e^{2n}, m e^n`
+    (relative :math:`2^{-800}`); :math:`e^n = 2^k (1 + \sum w)` from
+    :func:`_exp_expansion` (``kn``, ``wn``), summed with :math:`m 2^{-k}` unscaled and
+    scaled last (:math:`k \ge -1023`, so :math:`2^k` in two normal factors)."""
+    k1 = jnp.round(kn * 0.5)
+    s1, s2 = _pow2(k1), _pow2(kn - k1)
+    a = _unscaled_tiny(jnp.where(x >= y, x, y), s1, s2)
+    h, lo = _sum_expansion(list(reversed(wn)) + [a, 1.0], 4)
+    return _scale_tiny(h + lo, s1, s2)
 
 
 def logaddexp_wide(x, y):
@@ -660,20 +686,26 @@ def logaddexp_wide(x, y):
     # |m| < 2^-900: log1p(T) may be subnormal (flushed) while m + log1p(T) is normal
     # (e.g. (2^-1022, -708.4)): add in the unscaled domain, m 2^-k + qh + ql, scale last.
     hi, lo = _two_sum(_unscaled_tiny(jnp.where(x >= y, x, y), s1, s2), qh)
-    z = hi + (lo + ql)
-    # z 2^k in [2^-1022 - 2^-1075, 2^-1022) rounds to 2^-1022 (normal), but XLA flushes
-    # it as subnormal before rounding, e.g. at (-708.3964185322642, 1.917e-321).
-    bound = (2.0**-1022 * (1.0 / s1)) * (1.0 / s2)
-    rounds_up = (jnp.abs(z) >= bound * (1.0 - 2.0**-53)) & (jnp.abs(z) < bound)
-    y_tiny = jnp.where(rounds_up, jnp.where(z < 0, -(2.0**-1022), 2.0**-1022), (z * s1) * s2)
-    y_sum = jnp.where(jnp.abs(m) < 2.0**-900, y_tiny, y_sum)
+    y_tiny = _scale_tiny(hi + (lo + ql), s1, s2)
+    tiny = jnp.abs(m) < 2.0**-900
     # cancellation: log1p(u), u = e^x + e^y - 1 from double-double expansions (2^-104),
     # or triple words (2^-164) when some pair has |z| < 2^-42 |m| (near the curve:
-    # rare in general data; under vmap both branches run)
-    deep = jnp.any(_in_cancellation(m, y_sum) & (jnp.abs(y_sum) < _DEEP_RATIO * jnp.abs(m)))
-    y_cancel = lax.cond(deep, lambda a, b: _log1p_cancelling_wide(a, b, 3, _EXPM1_PLAN_TD, 4),
-                        lambda a, b: _log1p_cancelling_wide(a, b, 2, _EXPM1_PLAN_DD, 3), x, y)
-    y_sum = jnp.where(_in_cancellation(m, y_sum), y_cancel, y_sum)
+    # rare in general data; under vmap both branches run).  The triple-word branch
+    # also redoes tiny negative m against e^n ~ |m| (n in [-709, -600]) as m + e^n.
+    n = jnp.minimum(x, y)
+    tiny_near = tiny & (m < 0) & (n >= -709.0) & (n <= -600.0)
+    deep = jnp.any((_in_cancellation(m, y_sum) & (jnp.abs(y_sum) < _DEEP_RATIO * jnp.abs(m)))
+                   | (tiny_near & (jnp.abs(y_tiny) < _CANCEL_RATIO * jnp.abs(m))))
+
+    def triple(a, b):
+        y_cancel, kn, wn = _log1p_cancelling_wide(a, b, 3, _EXPM1_PLAN_TD, 4)
+        return y_cancel, jnp.where(tiny_near, _tiny_cancelling_wide(a, b, kn, wn), y_tiny)
+
+    def double(a, b):
+        return _log1p_cancelling_wide(a, b, 2, _EXPM1_PLAN_DD, 3)[0], y_tiny
+
+    y_cancel, y_tiny = lax.cond(deep, triple, double, x, y)
+    y_sum = jnp.where(tiny, y_tiny, jnp.where(_in_cancellation(m, y_sum), y_cancel, y_sum))
     # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
     y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
     return jnp.where(jnp.isfinite(m), y_sum, m)  # +-inf (equal, or +inf with anything), nan
