@@ -445,6 +445,7 @@ def _x_plus_ln2(x):
 _LN2_PARTS = tuple(float.fromhex(h) for h in (
     "0x1.62e42fefa3800p-1", "0x1.ef35793c76800p-45", "-0x1.9ff0342543000p-90", "0x1.e6864ce5316c6p-137"))
 _CANCEL_RATIO = 2.0  # the accurate path takes |z| < _CANCEL_RATIO * |m| (m < 0), see _in_cancellation
+_CANCEL_RATIO_NARROW = 2.0**-5  # the same for the float32 path (its fast path has 2^-41)
 _CANCEL_M_MIN = -1.4
 _CANCEL_M_MAX = -(2.0**-900)  # above (|m| < 2^-900): the tiny-m path of logaddexp_wide
 _DEEP_RATIO = 2.0**-42  # float64 pairs with |z| < _DEEP_RATIO |m| need triple words
@@ -611,19 +612,23 @@ def _cancelling_sum(x, y, words, plan, passes):
     return j, _fast_two_sum(wh, wl + ul * s), kn, wn
 
 
-def _in_cancellation(m, z):
+def _in_cancellation(m, z, ratio=None):
     r"""Where the fast path's error is too large relative to :math:`z`:
-    :math:`m \in [-1.4, -2^{-900}]` and :math:`|z| < 2|m|` (``z`` the fast path's value).
+    :math:`m \in [-1.4, -2^{-900}]` and :math:`|z| < c|m|` (``z`` the fast path's
+    value; :math:`c` = ``ratio``, 2 for float64, :math:`2^{-5}` for the float32 path).
 
     The fast path's error is that of :math:`L = \operatorname{log1p}(T) = z - m \in
-    (0, \ln 2]`, relative :math:`2^{-44}` (float32 path) and about :math:`2^{-55.6}`
-    (float64: measured 0.48 ULP beyond the rounding at :math:`L = 3|z|`). Outside
-    this set, with :math:`m < 0`, :math:`L \le 1.5|z|`: either :math:`z \ge 2|m|`, so
-    :math:`L = z + |m| \le 1.5 z`, or :math:`m < -1.4`, so :math:`|z| \ge |m| - \ln 2
-    > 0.7 > L`; for :math:`m \ge 0` nothing cancels. So the fast path's error there
-    is at most :math:`1.5 \cdot 2^{-55.6}` relative (0.25 ULP of float64). Inside,
-    :math:`z \in (m, 2|m|)`, so :math:`1 + u = e^z \in (0.24, 1.59)`."""
-    return (m >= _CANCEL_M_MIN) & (m <= _CANCEL_M_MAX) & (jnp.abs(z) < _CANCEL_RATIO * jnp.abs(m))
+    (0, \ln 2]`, relative about :math:`2^{-55.6}` (float64: measured 0.48 ULP beyond
+    the rounding at :math:`L = 3|z|`) and :math:`2^{-41}` (float32 path). Outside
+    this set, with :math:`m < 0`, :math:`L \le (1 + 1/c)|z|`: either :math:`|z| \ge
+    c|m|`, so :math:`L = z + |m| \le (1 + 1/c)|z|` (:math:`z > 0` once :math:`c \ge 1`),
+    or :math:`m < -1.4`, so :math:`|z| \ge |m| - \ln 2 > 0.7 > L`; for :math:`m \ge 0`
+    nothing cancels. So the fast path's error there is at most :math:`1.5 \cdot
+    2^{-55.6}` relative for float64 (0.25 ULP) and :math:`33 \cdot 2^{-41} < 2^{-35.9}`
+    for the float32 path (:math:`2^{-11.9}` ULP of float32). Inside, :math:`z \in
+    (m, 2|m|)`, so :math:`1 + u = e^z \in (0.24, 1.59)`."""
+    c = _CANCEL_RATIO if ratio is None else ratio
+    return (m >= _CANCEL_M_MIN) & (m <= _CANCEL_M_MAX) & (jnp.abs(z) < c * jnp.abs(m))
 
 
 def _log1p_cancelling_wide(x, y, words, plan, passes):
@@ -642,11 +647,17 @@ def logaddexp_narrow(x, y):
     d = _difference_narrow(x, y)
     m = jnp.maximum(x, y)
     y_off = m + _log1p_narrow(_exp_neg_abs_narrow(d))
-    # cancellation: log1p(u), u = e^x + e^y - 1 as a double-double to 2^-100 (|u| >= 2^-60
-    # over float32 pairs); j ln 2 + log1p(wh) + wl/(1 + wh) in float64
-    j, (wh, wl), _, _ = _cancelling_sum(x, y, 2, _EXPM1_PLAN_DD, 2)
-    y_cancel = j * _LN2 + (_log1p_narrow(wh) + wl / (1.0 + wh))
-    y_off = jnp.where(_in_cancellation(m, y_off), y_cancel, y_off)
+    # cancellation, |z| < 2^-5 |m|: log1p(u), u = e^x + e^y - 1 as a double-double to
+    # 2^-104 of |m| (|u| >= 2^-60 |m| over float32 pairs); log1p(wh) + wl/(1 + wh) in
+    # float64.  Skipped (lax.cond) where no pair needs it; under vmap it always runs.
+    near = _in_cancellation(m, y_off, _CANCEL_RATIO_NARROW)
+
+    def cancelling(a, b):
+        j, (wh, wl), _, _ = _cancelling_sum(a, b, 2, _EXPM1_PLAN_DD, 2)
+        return j * _LN2 + (_log1p_narrow(wh) + wl / (1.0 + wh))
+
+    y_cancel = lax.cond(jnp.any(near), cancelling, lambda a, b: jnp.zeros_like(a), x, y)
+    y_off = jnp.where(near, y_cancel, y_off)
     # On the diagonal, x + ln 2 with ln 2 split: the series' 2^-44 error is 50 ULP of
     # float32 at x = -0.6931472, where the sum cancels to 2.3e-8.
     return jnp.where(d == 0, _x_plus_ln2(x), y_off)
@@ -697,6 +708,8 @@ def logaddexp_wide(x, y):
     deep = jnp.any((_in_cancellation(m, y_sum) & (jnp.abs(y_sum) < _DEEP_RATIO * jnp.abs(m)))
                    | (tiny_near & (jnp.abs(y_tiny) < _CANCEL_RATIO * jnp.abs(m))))
 
+    near = _in_cancellation(m, y_sum)
+
     def triple(a, b):
         y_cancel, kn, wn = _log1p_cancelling_wide(a, b, 3, _EXPM1_PLAN_TD, 4)
         return y_cancel, jnp.where(tiny_near, _tiny_cancelling_wide(a, b, kn, wn), y_tiny)
@@ -704,8 +717,12 @@ def logaddexp_wide(x, y):
     def double(a, b):
         return _log1p_cancelling_wide(a, b, 2, _EXPM1_PLAN_DD, 3)[0], y_tiny
 
-    y_cancel, y_tiny = lax.cond(deep, triple, double, x, y)
-    y_sum = jnp.where(tiny, y_tiny, jnp.where(_in_cancellation(m, y_sum), y_cancel, y_sum))
+    def neither(a, b):
+        return jnp.zeros_like(a), y_tiny
+
+    branch = jnp.where(deep, 2, jnp.where(jnp.any(near), 1, 0))
+    y_cancel, y_tiny = lax.switch(branch, (neither, double, triple), x, y)
+    y_sum = jnp.where(tiny, y_tiny, jnp.where(near, y_cancel, y_sum))
     # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
     y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
     return jnp.where(jnp.isfinite(m), y_sum, m)  # +-inf (equal, or +inf with anything), nan
