@@ -35,8 +35,12 @@ Sample sets:
     :math:`x = -2^{-j}`, :math:`j \in [10, 1021]` (float32: 140), :math:`y` on the curve (+-2 ulps).
 ``random``
     uniform pairs in :math:`[-3, 1]^2`.
+``mixed-few``, ``mixed-many``
+    one call of 8192 pairs :math:`10\,N(0, 1)` with 10 or 1500 ``depth``-like pairs
+    (-3..3 ulps) at random places: stable_ops evaluates its cancellation branch on
+    the gathered rows that need it in the first, on the whole array in the second.
 
-Each set is evaluated in two calls, pairs with :math:`|z| < 2^{-41.5} |\max|` apart,
+Each set (but ``mixed-*``) is evaluated in two calls, pairs with :math:`|z| < 2^{-41.5} |\max|` apart,
 so that stable_ops' float64 double-double branch (taken by a whole call unless some
 pair in it cancels that deeply) is measured on every shallower pair.
 """
@@ -99,6 +103,15 @@ def samples(dtype, n, rng):
     out["tiny-m"] = (xt, _nudge(yt, rng.integers(-2, 3, yt.size)))
 
     out["random"] = (rng.uniform(-3, 1, n).astype(dt), rng.uniform(-3, 1, n).astype(dt))
+
+    # one call of 8192 pairs, 10 * N(0, 1) (as benchmarks/bench_ops.py), with curve pairs
+    # at random places: few (the kernel's gathered branch) or many (its full branch)
+    for label, k in (("mixed-few", 10), ("mixed-many", 1500)):
+        xm, ym = (10 * rng.standard_normal((2, 8192))).astype(dt)
+        at = rng.choice(8192, k, replace=False)
+        pick = rng.choice(xd.size, k)
+        xm[at], ym[at] = xd[pick], _nudge(on[pick], rng.integers(-3, 4, k))
+        out[label] = (xm, ym)
     return out
 
 
@@ -129,6 +142,8 @@ def worker(dtype, n, seed):
         # switches the whole call to triple words when any pair has |z| < 2^-42 |max|,
         # so the double-double branch is measured on the shallow pairs
         deep = np.abs(exact.astype(np.float64)) < 2.0**-41.5 * np.abs(np.maximum(x, y).astype(np.float64))
+        if label.startswith("mixed"):
+            deep[:] = False  # one call
         for name, f in impls.items():
             got = np.empty_like(x)
             for part in (deep, ~deep):
