@@ -267,7 +267,7 @@ def _two_prod(a, b):
 
 
 def _exp_neg_abs_wide(x, x_lo=None):
-    """:math:`e^{-|x + x_{lo}|} = (E_h + E_l)\,s_1 s_2` with :math:`E \in [0.7, 1.42]` to
+    r""":math:`e^{-|x + x_{lo}|} = (E_h + E_l)\,s_1 s_2` with :math:`E \in [0.7, 1.42]` to
     about :math:`2^{-57}` relative and :math:`s_1 s_2 = 2^k` (two normal factors,
     so :math:`k < -1022` works).  ``x_lo`` (optional, :math:`|x_{lo}| \le
     \mathrm{ulp}(x)/2`, 0 where ``x`` is not finite) is the low word of a
@@ -292,7 +292,7 @@ def _exp_neg_abs_wide(x, x_lo=None):
 
 
 def _one_minus_exp_neg_abs_wide(x):
-    """:math:`1 - e^{-|x|}` as a double-double: for :math:`k = 0`
+    r""":math:`1 - e^{-|x|}` as a double-double: for :math:`k = 0`
     (:math:`|x| \le \ln 2/2`) as :math:`-(e^{r + r_{err}} - 1)` from the
     exponential's own :math:`e^r - 1 = r + w`, which does not cancel; elsewhere
     :math:`1 - T \ge 0.29`."""
@@ -318,7 +318,7 @@ def _div_wide(nh, nl, dh, dl):
 
 
 def _log1p_t_wide(x, x_lo=None):
-    """:math:`\operatorname{log1p}(e^{-|x + x_{lo}|}) = (q_h + q_l)\,s_1 s_2`;
+    r""":math:`\operatorname{log1p}(e^{-|x + x_{lo}|}) = (q_h + q_l)\,s_1 s_2`;
     returns ``qh, ql, s1, s2`` and :math:`s' = q_h s_1 s_2`."""
     # log1p(T) = 2 atanh(s) = s' (1 + sum_m z^m / (4^m (2m+1))), s' = 2s = T/(1 + T/2),
     # z = s'^2; s' = 2^k E/(1 + T/2) is divided unscaled.
@@ -408,7 +408,7 @@ def _difference_wide(x, y):
 
 
 def _unscaled_tiny(m, s1, s2):
-    """:math:`m / (s_1 s_2)` for :math:`|m| < 2^{-900}`, subnormal :math:`m` included.
+    r""":math:`m / (s_1 s_2)` for :math:`|m| < 2^{-900}`, subnormal :math:`m` included.
 
     XLA on CPU reads subnormal operands as 0 (DAZ), so a subnormal ``m`` is rebuilt
     from its bits, :math:`\pm M 2^{-1074}` with the integer :math:`M < 2^{52}`, and
@@ -426,7 +426,7 @@ def _unscaled_tiny(m, s1, s2):
 
 
 def _x_plus_ln2(x):
-    """:math:`x + \ln 2` with :math:`\ln 2` as a double-double (the first sum is exact
+    r""":math:`x + \ln 2` with :math:`\ln 2` as a double-double (the first sum is exact
     where the result cancels, Sterbenz); opaque, or XLA folds the two constants."""
     return _opaque(x + _LN2) + _LN2_TAIL
 
@@ -435,16 +435,18 @@ def _x_plus_ln2(x):
 #
 # For m = max(x, y) < 0 the result z = m + log1p(e^(n - m)) (n = min(x, y)) adds two
 # nearly opposite terms near the curve e^x + e^y = 1: the fast paths' absolute error
-# (that of log1p(T), 2^-44 / 2^-56 relative to log1p(T) <= ln 2) becomes any number of
-# ULPs of a small z.  There z = log1p(u) with u = e^x + e^y - 1 = expm1(m) + e^n,
+# (that of log1p(T), 2^-41 / 2^-55.6 relative to log1p(T) <= ln 2) becomes any number
+# of ULPs of a small z.  There z = log1p(u) with u = e^x + e^y - 1 = expm1(m) + e^n,
 # whose two terms are formed as expansions (sums of 2 or 3 doubles) accurate to
-# about 2^-104 or 2^-160 relative and summed error-free, so u keeps its leading
+# about 2^-104 or 2^-164 relative and summed error-free, so u keeps its leading
 # digits however deep the cancellation; log1p is well conditioned there.
 #
-# How deep: near the curve |u| is about the distance of min(x, y) from the curve,
-# ulp-sized, so |u| / |m| is about 2^-24..2^-60 for float32 pairs (over ~2^30 of
-# them) and 2^-53..2^-100 for float64.  Double-double terms serve float32 and the
-# float64 pairs down to |z| = 2^-42 |m|; deeper float64 pairs take triple words.
+# How deep: near the curve |u| / |m| is about the distance of min(x, y) from the
+# curve in ulps times 2^-24 (float32) / 2^-53 (float64); over all pairs its minimum
+# is, on a uniform-distance estimate (not a search), about 2^-55..2^-60 for float32
+# and 2^-100 or so for float64.  Double-double terms (2^-104) serve float32 (u to
+# 2^-44 at 2^-60, 2^-33 would do) and the float64 pairs down to |z| = 2^-42 |m|
+# (u to 2^-62); deeper float64 pairs take triple words (u to 2^-64 at 2^-100).
 
 # ln 2 = sum of _LN2_PARTS to 2^-190; the first three have 43 significant bits, so
 # k * part is exact for |k| < 2^10 (here |k| <= 1023).
@@ -508,7 +510,7 @@ _EXPM1_PLAN_TD = _expm1_plan(164, 3)
 
 
 def _renorm3(a0, a1, a2):
-    """``a0 + a1 + a2`` (:math:`|a_1|, |a_2| \ll |a_0|`) as three decreasing words, error-free."""
+    r"""``a0 + a1 + a2`` (:math:`|a_1|, |a_2| \ll |a_0|`) as three decreasing words, error-free."""
     s, e2 = _two_sum(a1, a2)
     h, e1 = _fast_two_sum(a0, s)
     m, lo = _two_sum(e1, e2)
@@ -580,7 +582,7 @@ def _exp_expansion(v, words, plan):
 
 
 def _sum_expansion(terms, passes):
-    """Sum of doubles as a double-double, by ``passes`` error-free VecSum sweeps
+    r"""Sum of doubles as a double-double, by ``passes`` error-free VecSum sweeps
     (Ogita, Rump and Oishi's SumK): error about :math:`2^{-53}` of the sum plus
     :math:`(n\,2^{-53})^{\text{passes}}` of the sum of magnitudes, so a sum that
     cancels keeps its digits (``terms`` roughly in increasing magnitude)."""
@@ -638,7 +640,7 @@ def _in_cancellation(m, z, ratio=None):
 
 
 def _log1p_cancelling_wide(x, y, words, plan, passes):
-    """logaddexp in the cancellation set, float64: :math:`j \ln 2 + 2\operatorname{atanh}(w/(2 + w))`
+    r"""logaddexp in the cancellation set, float64: :math:`j \ln 2 + 2\operatorname{atanh}(w/(2 + w))`
     as in :func:`_log1p_t_wide`, :math:`|w| \le 0.42` (:math:`|s'| < 0.35`, series tail 1%)."""
     j, (wh, wl), kn, wn = _cancelling_sum(x, y, words, plan, passes)
     dh, dl = _fast_two_sum(1.0, 0.5 * wh)
@@ -711,7 +713,7 @@ def logaddexp_narrow(x, y):
 
 
 def _scale_tiny(z, s1, s2):
-    """:math:`z\,s_1 s_2` for an unscaled :math:`z`, where the result is near :math:`2^{-1022}`.
+    r""":math:`z\,s_1 s_2` for an unscaled :math:`z`, where the result is near :math:`2^{-1022}`.
 
     :math:`z 2^k` in :math:`[2^{-1022} - 2^{-1075}, 2^{-1022})` rounds to :math:`2^{-1022}`
     (normal), but XLA flushes it as subnormal before rounding, e.g. at
