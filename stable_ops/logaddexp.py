@@ -44,17 +44,33 @@ nan in either argument gives nan for the value and every derivative.
 **Accuracy.** The derivatives have the sigmoid kernels' accuracy (measured:
 float32 0.5 ULP, float64 0.57). The value is one rounding of
 :math:`\max(x, y) + \operatorname{log1p}(T)` computed in float64 (float32), or a
-double-double sum (float64), except where the sum cancels,
-:math:`\max(x, y) \in (-\ln 2, 0)` and the result is small: its absolute error
-there is that of :math:`\operatorname{log1p}(T)`, about :math:`2^{-44}` (float32
-path: within 0.5 ULP on 100k random pairs of that band, but e.g. 50 ULP for a
-result of :math:`2^{-25}`) and :math:`2^{-55}`
-(float64: measured up to 1.9 ULP for results above 1/16, 18 ULP above
-:math:`2^{-8}`, :math:`10^3` ULP above :math:`2^{-16}`; ``jnp.logaddexp`` is 5
-to 10 times worse there). A triple-word :math:`\operatorname{log1p}` would fix
-it. On the diagonal :math:`x = y` the value is :math:`x + \ln 2` with a split
-:math:`\ln 2` (an exact first sum), so it keeps 0.5 ULP where it cancels most
+double-double sum (float64), except where the sum cancels: near the curve
+:math:`e^x + e^y = 1` the fast path's absolute error (that of
+:math:`\operatorname{log1p}(T)`, :math:`2^{-41}` / :math:`2^{-56}` relative) is any
+number of ULPs of the small result (it was up to :math:`1.4 \cdot 10^4` ULP in
+float32, :math:`2 \cdot 10^{18}` in float64; ``jnp.logaddexp`` is worse). There,
+for :math:`m = \max(x, y) \in [-1.4, -2^{-900}]` and :math:`|z| < 2|m|` (float64) or
+:math:`2^{-5}|m|` (float32), the value is :math:`\operatorname{log1p}(u)` with
+:math:`u = \operatorname{expm1}(m) + e^{\min(x, y)}` formed from double-double
+(:math:`2^{-104}`) or, for float64 pairs with :math:`|z| < 2^{-42}|m|`, triple-word
+(:math:`2^{-164}`) expansions of the two exponentials, summed error-free; tiny
+negative :math:`m` against :math:`e^{\min} \approx |m|` (float64) likewise. See
+:func:`stable_ops._kernels._in_cancellation` for why the fast path suffices
+elsewhere. Measured (``benchmarks/measure_logaddexp_cancellation.py``: near-curve
+pairs at every depth of cancellation, the branch edges, tiny :math:`m`, random
+pairs): float32 0.5 ULP, float64 0.62 ULP (the fast path's, outside the branch);
+``jnp.logaddexp`` :math:`3 \cdot 10^{10}` and :math:`10^{20}` ULP there. On the
+diagonal :math:`x = y` the value is :math:`x + \ln 2` with a split :math:`\ln 2`
+(an exact first sum), so it keeps 0.5 ULP where it cancels most
 (:math:`x = y \approx -\ln 2`).
+
+**Cost.** The cancellation branch runs only when some pair of the call needs it
+(``lax.cond``; under ``vmap`` always); in float32 only on the gathered rows of 64
+pairs that hold such a pair, when few do. On :math:`10^6` random pairs
+(:math:`10\,N(0, 1)`, ``benchmarks/bench_ops.py``) about 5% of float64 pairs and
+:math:`10^{-4}` of float32 pairs need it: the value costs about 6x (float64) and
+3-4x (float32) ``jnp.logaddexp``, against 1.1x and 1.6x before; calls whose pairs
+sit near the curve in float64 take the triple-word branch, several times more.
 
 Subnormals: XLA on CPU flushes subnormal results to zero, so derivatives whose
 exact value is subnormal (:math:`|d| \gtrsim 87.3` in float32, 708.4 in float64)
