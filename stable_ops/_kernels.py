@@ -797,7 +797,14 @@ def sigmoid_d1_of_difference_wide(x, y):
 
 def _dispatch_binary(narrow, wide):
     """:func:`_dispatch` for two arguments: promoted as ``jnp.logaddexp`` promotes
-    them (integers, weak types, mixed dtypes) and broadcast together."""
+    them (integers, weak types, mixed dtypes) and broadcast together.
+
+    The kernels are jitted: logaddexp's cancellation branch is thousands of
+    operations (with ``lax.switch``), which eager calls and the transformations
+    JAX applies op by op (eager ``grad``, ``vmap`` outside ``jit``) would otherwise
+    dispatch, or compile, again on every call (``check_grads`` of the float64
+    rule took 66 s); under an outer ``jit`` the call is inlined."""
+    narrow, wide = jax.jit(narrow), jax.jit(wide)
 
     def kernel(x, y):
         for v in (x, y):
