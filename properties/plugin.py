@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from properties import backend, ledger
 from properties.budgets import BudgetTable
@@ -34,6 +34,7 @@ DTYPES = ("float32", "float64")
 DTYPE_ENV_VAR = "CONFORMANCE_DTYPE"
 _LEDGER_PROPERTY = "conformance_ledger"
 
+_NO_TARGETING = tuple(p for p in Phase if p != Phase.target)
 _COMMON = dict(
     deadline=None,  # JIT compilation is slow and happens inside the first example
     print_blob=True,  # failures print @reproduce_failure
@@ -41,7 +42,10 @@ _COMMON = dict(
     # reference values (mpmath) make examples slow by design.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-settings.register_profile("dev", max_examples=15, **_COMMON)
+# dev: no target phase; hill-climbing toward large errors needs more than 15
+# examples to get anywhere, and its bookkeeping is ~10% of a run (ci and
+# thorough keep it).
+settings.register_profile("dev", max_examples=15, phases=_NO_TARGETING, **_COMMON)
 settings.register_profile("ci", max_examples=40, derandomize=True, **_COMMON)
 settings.register_profile("thorough", max_examples=1000, **_COMMON)
 
