@@ -330,9 +330,9 @@ def test_plot_writes_a_png(small_report, tmp_path):
 
 def test_cli_json_and_bad_target(capsys):
     from properties.report.cli import main
-    assert main(["--dtype", "float32", "--scale", "0.005", "--peers", "numpy",
+    assert main(["--dtype", "float32", "--scale", "0.005", "--peers", "numpy", "--ops", "tanh",
                  "--format", "json", "--no-progress"]) == 0
-    json.loads(capsys.readouterr().out)
+    assert {r["op"] for r in json.loads(capsys.readouterr().out)["op_rows"]} == {"tanh"}
     assert main(["--target", "no_such_module_xyz", "--no-progress"]) == 2
     assert "no_such_module_xyz" in capsys.readouterr().err
 
