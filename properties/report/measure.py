@@ -91,7 +91,8 @@ class Measurement:
     curves: dict[tuple[str, int], np.ndarray]
 
 
-def _group_identical(results: dict[str, np.ndarray]) -> list[tuple[tuple[str, ...], np.ndarray]]:
+def group_identical(results: dict[str, np.ndarray]) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    """Modes whose results are bitwise identical, grouped (first seen first)."""
     groups: list[tuple[list[str], np.ndarray]] = []
     for mode, out in results.items():
         for modes, first in groups:
@@ -120,7 +121,7 @@ def measure(x: np.ndarray, impls: Iterable[Implementation], *,
                 progress(f"{dtype} {ORDER_NAMES[order]}: {impl.label}")
                 results = {m: impl(order, m, x) for m in modes}
                 worst = np.full(x.size, -np.inf)
-                for group, out in _group_identical(results):
+                for group, out in group_identical(results):
                     ulps = exact.ulp_errors(out)
                     stats = Stats.of(x=x, actual=out, rounded=exact.rounded, ulps=ulps,
                                      subnormal=exact.subnormal)

@@ -34,6 +34,7 @@ from properties.backend import x64_for
 from properties.evaluate import derivatives_for, evaluate
 from properties.ops import OPS, OpSpec
 from properties.report import inputs
+from properties.report.measure import group_identical
 from properties.report.stats import Stats
 from properties.strategies import special_pairs
 from properties.target import VARIANT_MODES, TargetError, load_target
@@ -128,18 +129,6 @@ def _at(args: tuple[np.ndarray, ...], i: int) -> str:
     return ", ".join(f"{name}={str(a[i])}" for name, a in zip("xy", args))
 
 
-def _modes_grouped(results: dict[str, np.ndarray]) -> list[tuple[tuple[str, ...], np.ndarray]]:
-    groups: list[tuple[list[str], np.ndarray]] = []
-    for mode, out in results.items():
-        for modes, first in groups:
-            if np.array_equal(first.view(np.uint8), out.view(np.uint8)):
-                modes.append(mode)
-                break
-        else:
-            groups.append(([mode], out))
-    return [(tuple(m), out) for m, out in groups]
-
-
 def measure_op(op: OpSpec, impls: list[OpImplementation], dtype: str, *,
                scale: float = 1.0, progress: Callable[[str], None] = lambda s: None) -> list[dict]:
     """Rows (JSON-ready dicts) for every implementation, derivative and mode of ``op``."""
@@ -161,7 +150,7 @@ def measure_op(op: OpSpec, impls: list[OpImplementation], dtype: str, *,
                     continue
                 progress(f"{op.name} {dtype}: {impl.label}")
                 results = {m: evaluate(impl.fn, derivative, m, *args) for m in modes}
-                for group, out in _modes_grouped(results):
+                for group, out in group_identical(results):
                     ulps = reference.ulp_error(out, fn, *args)
                     stats = Stats.of(x=index, actual=out, rounded=rounded, ulps=ulps,
                                      subnormal=subnormal)
