@@ -15,14 +15,12 @@ size. Timing as in ``bench_softplus.py``: jitted, warmed up, interleaved rounds,
 minimum over rounds. Compare the ratios, not absolute times.
 """
 
-import argparse
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_softplus import ROOT, SIZES, _time_all  # noqa: E402
+from bench_softplus import ROOT, SIZES, _time_all, drive  # noqa: E402
 
 OPS = ("value", "grad")
 PEERS = {"sigmoid": "jax.nn.sigmoid", "log_sigmoid": "jax.nn.log_sigmoid", "logaddexp": "jnp.logaddexp"}
@@ -78,27 +76,7 @@ def _table(report):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--quick", action="store_true", help="10^6 only, few rounds")
-    p.add_argument("--dtype", choices=("float32", "float64"), action="append",
-                   help="restrict to a dtype (repeatable); default both")
-    p.add_argument("--worker", help=argparse.SUPPRESS)
-    args = p.parse_args()
-    if args.worker:
-        worker(args.worker, args.quick)
-        return
-    print("benchmarks/bench_ops.py: ratios of min-of-rounds times, jit, CPU" + (" (quick)" if args.quick else ""))
-    for dtype in args.dtype or ("float32", "float64"):
-        env = dict(os.environ, JAX_ENABLE_X64="1" if dtype == "float64" else "0")
-        cmd = [sys.executable, os.path.abspath(__file__), "--worker", dtype]
-        proc = subprocess.run(cmd + (["--quick"] if args.quick else []), env=env,
-                              capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            sys.exit(f"worker for {dtype} failed:\n{proc.stderr}")
-        report = json.loads(proc.stdout.strip().splitlines()[-1])
-        if dtype == "float32":
-            print(f"jax {report['jax']}, {os.cpu_count()} CPUs")
-        print(_table(report))
+    drive(__file__, __doc__.split("\n")[0], worker, _table)
 
 
 if __name__ == "__main__":

@@ -110,21 +110,24 @@ def _table(report):
     return "\n".join(lines)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def drive(script, description, worker_fn, table):
+    """The command line of a benchmark script: each dtype runs in its own process
+    (``--worker``, with its x64 mode), which prints a JSON report that ``table``
+    renders as ratios."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--quick", action="store_true", help="10^6 only, few rounds")
     p.add_argument("--dtype", choices=("float32", "float64"), action="append",
                    help="restrict to a dtype (repeatable); default both")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        worker(args.worker, args.quick)
+        worker_fn(args.worker, args.quick)
         return
-    print("benchmarks/bench_softplus.py: ratios of min-of-rounds times, jit, CPU"
-          + (" (quick)" if args.quick else ""))
+    name = os.path.relpath(os.path.abspath(script), ROOT)
+    print(f"{name}: ratios of min-of-rounds times, jit, CPU" + (" (quick)" if args.quick else ""))
     for dtype in args.dtype or ("float32", "float64"):
         env = dict(os.environ, JAX_ENABLE_X64="1" if dtype == "float64" else "0")
-        cmd = [sys.executable, os.path.abspath(__file__), "--worker", dtype]
+        cmd = [sys.executable, os.path.abspath(script), "--worker", dtype]
         proc = subprocess.run(cmd + (["--quick"] if args.quick else []), env=env,
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
@@ -132,7 +135,11 @@ def main():
         report = json.loads(proc.stdout.strip().splitlines()[-1])
         if dtype == "float32":
             print(f"jax {report['jax']}, {os.cpu_count()} CPUs")
-        print(_table(report))
+        print(table(report))
+
+
+def main():
+    drive(__file__, __doc__.split("\n")[0], worker, _table)
 
 
 if __name__ == "__main__":
