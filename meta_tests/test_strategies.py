@@ -17,18 +17,23 @@ def _share(predicate, values):
     return sum(map(predicate, values)) / len(values)
 
 
+def _draw(strategy, as_list) -> list:
+    """``as_list`` of every example of ``strategy`` over about SAMPLES elements, derandomized."""
+    out = []
+
+    @settings(max_examples=SAMPLES // strategies.BATCH + 1, database=None, derandomize=True)
+    @given(strategy)
+    def collect(example):
+        out.extend(as_list(example))
+
+    collect()
+    return out
+
+
 @pytest.fixture(scope="module", params=["float32", "float64"])
 def drawn(request):
     dtype = request.param
-    values = []
-
-    @settings(max_examples=SAMPLES // strategies.BATCH + 1, database=None, derandomize=True)
-    @given(strategies.batches(dtype, op=SOFTPLUS))
-    def collect(batch):
-        values.extend(batch.tolist())
-
-    collect()
-    return dtype, values
+    return dtype, _draw(strategies.batches(dtype, op=SOFTPLUS), lambda batch: batch.tolist())
 
 
 def test_special_values_are_exact_and_simplest_first():
@@ -71,15 +76,8 @@ def test_each_regime_is_reached_often(drawn, regime):
 def drawn_pairs(request):
     from properties.ops import LOGADDEXP
     dtype = request.param
-    pairs = []
-
-    @settings(max_examples=SAMPLES // strategies.BATCH + 1, database=None, derandomize=True)
-    @given(strategies.pairs(dtype, op=LOGADDEXP))
-    def collect(xy):
-        pairs.extend(zip(xy[0].tolist(), xy[1].tolist()))
-
-    collect()
-    return dtype, pairs
+    return dtype, _draw(strategies.pairs(dtype, op=LOGADDEXP),
+                        lambda xy: zip(xy[0].tolist(), xy[1].tolist()))
 
 
 def _logaddexp_magnitude(x, y):
