@@ -24,6 +24,8 @@ Public API
 The engine lives in ``reference.rounding``.)
 ``clear_cache()``
     Forget cached reference values.
+``ExactPlus(head, tail)``
+    An mpf that keeps an exact head and a tail apart, for results near a power of two.
 ``PrecisionCapExceeded``, ``EvaluationError``
     Raised when a rounding stays uncertain at the precision cap, or ``fn`` raises.
 
@@ -34,13 +36,22 @@ Guarantees
   results are exact roundings (no double rounding through float64), values at
   or beyond ``max + ulp(max)/2`` give ``±inf``, negative values that round to
   zero give ``-0.0``.
-* The rounding is certain under one stated assumption: ``fn`` is accurate to
-  within ``2**ERROR_SLACK_BITS`` (256) ulps of mpmath's working precision.
-  Precision is raised (Ziv's strategy) until the rounding is decided, or
-  :class:`PrecisionCapExceeded` is raised; a wrong number is never returned
-  knowingly.  Exact ties and exact zeros are recognised when ``fn`` returns the
-  identical value at two successive precisions, the higher at least
-  ``EXACT_CONFIRMATION_PRECISION`` (8192) bits.
+* A value is returned only when its rounding is certain; otherwise an error
+  names ``fn`` and the input.  Functions with an Arb twin (``fn.arb``, as all of
+  :mod:`reference.functions`) are enclosed by rigorous ball arithmetic.  Any
+  other mpmath function is verified across precisions, under one stated
+  assumption: from one working precision to the next its error at least halves,
+  or is already within ``2**ERROR_SLACK_BITS`` ulps of the working precision.
+  A formula that cancels (``log(1 + exp(x))`` at ``x = -40``) is detected and
+  evaluated until it is right; a function computing in Python floats is
+  refused (TypeError).  Exact ties and zeros are recognised when ``fn``
+  returns the identical value at two successive precisions, the higher at
+  least ``EXACT_CONFIRMATION_PRECISION`` (8192) bits.  See
+  :mod:`reference.rounding` for the argument.
+* ``ExactPlus(head, tail)``, returned by ``fn``, keeps an exact head apart from
+  a tail: values within ``2**-10000`` of a power of two
+  (:math:`\sigma(10^{19}) = 1 - e^{-10^{19}}`) then have a certain ulp, and
+  :func:`ulp_error` answers there too.
 * ``nan`` where ``fn`` is undefined (a nan result, or complex with nonzero
   imaginary part such as ``log(-1)``).  ``±inf``/``nan`` inputs reach ``fn`` as
   ``mpf('±inf')``/``mpf('nan')``.
@@ -68,6 +79,7 @@ from reference.rounding import (
     EXACT_CONFIRMATION_PRECISION,
     MAX_WORKING_PRECISION,
     EvaluationError,
+    ExactPlus,
     FloatFormat,
     PrecisionCapExceeded,
     clear_cache,
@@ -86,6 +98,7 @@ __all__ = [
     "clear_cache",
     "PrecisionCapExceeded",
     "EvaluationError",
+    "ExactPlus",
     "ERROR_SLACK_BITS",
     "MAX_WORKING_PRECISION",
     "EXACT_CONFIRMATION_PRECISION",

@@ -55,7 +55,10 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
+import flint
 import mpmath
+
+from reference.rounding import ExactPlus
 
 __all__ = [
     "softplus",
@@ -126,8 +129,10 @@ def softplus(x):
     >>> softplus(800) == 800                  # e^800 overflows float64
     True
     """
+    if mpmath.isinf(x):
+        return x if x > 0 else mpmath.mpf(0)
     if x > 0:
-        return x + mpmath.log1p(mpmath.exp(-x))
+        return ExactPlus(x, mpmath.log1p(mpmath.exp(-x)))
     return mpmath.log1p(mpmath.exp(x))
 
 
@@ -149,7 +154,8 @@ def sigmoid(x):
     True
     """
     if x >= 0:
-        return 1 / (1 + mpmath.exp(-x))
+        u = mpmath.exp(-x)
+        return ExactPlus(1, -u / (1 + u))
     u = mpmath.exp(x)
     return u / (1 + u)
 
@@ -169,6 +175,8 @@ def sigmoid_d1(x):
     >>> mpmath.nstr(sigmoid_d1(40), 5)
     '4.2484e-18'
     """
+    if abs(x) < 1:  # 1/4 - tanh(x/2)^2 / 4: below 1/4 by ~x^2/16
+        return ExactPlus(mpmath.mpf(1) / 4, -mpmath.tanh(x / 2) ** 2 / 4)
     u = mpmath.exp(-abs(x))
     return u / (1 + u) ** 2
 
@@ -274,7 +282,8 @@ def _of_difference(fn, d):
 
 def _add_to_exact(exact, term):
     """``exact + term()`` to the working precision, where ``exact`` is an exact
-    binary number and ``term()`` can be evaluated to any precision.
+    binary number and ``term()`` can be evaluated to any precision, as an
+    :class:`~reference.rounding.ExactPlus` (so the engine sees the two parts).
 
     The sum may cancel (``logaddexp(x, y)`` near 0, where :math:`\\max(x, y)`
     is near :math:`-\\mathrm{log1p}(e^{-|d|})`), so ``term()`` is evaluated again
@@ -290,7 +299,7 @@ def _add_to_exact(exact, term):
             s = exact + t
             lost = mpmath.mag(t) - mpmath.mag(s) if s else 2 * extra + 64
         if lost <= extra - 8:
-            return s
+            return ExactPlus(exact, t)
         extra = lost + 16
 
 
@@ -395,3 +404,109 @@ LOGADDEXP_DERIVATIVES = {
 
 LOGADDEXP_PARTIALS = LOGADDEXP_DERIVATIVES
 """The same dict as :data:`LOGADDEXP_DERIVATIVES`, named like the unary ``*_PARTIALS``."""
+
+
+# --- Arb twins: the same closed forms on rigorous balls --------------------------
+#
+# Each public function above carries ``.arb``, the same formula written for
+# python-flint's ``arb`` (finite arguments only; infinities and nan go to the
+# mpmath definition).  reference.rounding evaluates the twin, whose balls
+# enclose the exact value rigorously, so the built-in references are certain
+# with no assumption, and cost a few microseconds.  A result near a power of
+# two is ``(head, tail)``, as :class:`~reference.rounding.ExactPlus` is for mpmath.
+
+
+def _twin(function: Callable) -> Callable:
+    def attach(twin: Callable) -> Callable:
+        function.arb = twin
+        return twin
+    return attach
+
+
+def _negated(result):
+    return (-result[0], -result[1]) if isinstance(result, tuple) else -result
+
+
+@_twin(softplus)
+def _softplus_arb(x):
+    if x > 0:
+        return x, (-x).exp().log1p()
+    return x.exp().log1p()
+
+
+@_twin(sigmoid)
+def _sigmoid_arb(x):
+    if x >= 0:
+        u = (-x).exp()
+        return flint.arb(1), -u / (1 + u)
+    u = x.exp()
+    return u / (1 + u)
+
+
+@_twin(sigmoid_d1)
+def _sigmoid_d1_arb(x):
+    if abs(x) < 1:
+        t = (x / 2).tanh()
+        return flint.arb(0.25), -(t * t) / 4
+    u = (-abs(x)).exp()
+    return u / ((1 + u) * (1 + u))
+
+
+@_twin(sigmoid_d2)
+def _sigmoid_d2_arb(x):
+    u = (-abs(x)).exp()
+    magnitude = u * -(-abs(x)).expm1() / ((1 + u) ** 3)
+    return -magnitude if x > 0 else magnitude
+
+
+@_twin(log_sigmoid)
+def _log_sigmoid_arb(x):
+    return _negated(_softplus_arb(-x))
+
+
+@_twin(log_sigmoid_d1)
+def _log_sigmoid_d1_arb(x):
+    return _sigmoid_arb(-x)
+
+
+@_twin(log_sigmoid_d2)
+def _log_sigmoid_d2_arb(x):
+    return _negated(_sigmoid_d1_arb(x))
+
+
+def _arb_difference(x, y):
+    """``x - y`` for exact balls, exactly: with enough bits for both operands."""
+    saved = flint.ctx.prec
+    try:
+        flint.ctx.prec = 2200  # any two float64 values differ by at most ~2100 significant bits
+        return x - y
+    finally:
+        flint.ctx.prec = saved
+
+
+@_twin(logaddexp)
+def _logaddexp_arb(x, y):
+    m = x if x >= y else y
+    if x == y:
+        return m, flint.arb.const_log2()
+    return m, (-abs(_arb_difference(x, y))).exp().log1p()
+
+
+@_twin(logaddexp_dx)
+def _logaddexp_dx_arb(x, y):
+    return _sigmoid_arb(_arb_difference(x, y))
+
+
+@_twin(logaddexp_dy)
+def _logaddexp_dy_arb(x, y):
+    return _sigmoid_arb(_arb_difference(y, x))
+
+
+@_twin(logaddexp_dxx)
+def _logaddexp_dxx_arb(x, y):
+    return _sigmoid_d1_arb(_arb_difference(x, y))
+
+
+@_twin(logaddexp_dxy)
+def _logaddexp_dxy_arb(x, y):
+    return _negated(_sigmoid_d1_arb(_arb_difference(x, y)))

@@ -51,19 +51,39 @@ def ulp(x) -> np.ndarray:
     return np.asarray(np.where(magnitude == fmt.max, largest_binade_ulp, spacing))
 
 
-def _settle_exact(fmt: rounding.FloatFormat):
-    """Accept a value once its binade (hence its ulp in ``fmt``) is certain."""
+ULP_ERROR_RESOLUTION_BITS = 40
+"""The exact value's enclosure must be narrower than ``2**-ULP_ERROR_RESOLUTION_BITS`` of its ulp."""
 
-    def settle(evaluation, precision: int, confirmed: bool):
-        value = evaluation.value
-        if confirmed or not value or mpmath.isnan(value) or mpmath.isinf(value):
-            return value
-        low, high, scale = rounding.error_interval(value, precision)
-        low_top = scale + low.bit_length() - 1
-        high_top = scale + high.bit_length() - 1
-        if fmt.ulp_exponent(low_top) == fmt.ulp_exponent(high_top):
-            return value
-        return None
+
+def _ulp_exponent_of(n: int, scale: int, fmt: rounding.FloatFormat) -> int:
+    """Exponent of ``ulp(n * 2**scale)`` in ``fmt`` (the smallest subnormal's for zero)."""
+    top = scale + abs(n).bit_length() - 1 if n else fmt.emin - 1
+    return fmt.ulp_exponent(top)
+
+
+def _settle_exact(fmt: rounding.FloatFormat):
+    """Accept a value once its ulp in ``fmt`` is certain and it is known to a tiny
+    fraction of that ulp: both ends of its enclosure in one binade of one sign,
+    or both below the smallest normal, where the ulp is the smallest subnormal."""
+
+    def settle(evaluation, bound, precision: int, confirmed: bool):
+        if evaluation.special:
+            return evaluation.tail
+        if confirmed:
+            return evaluation.value
+        if bound is None:
+            return None
+        low, high = bound.ends
+        exponent = _ulp_exponent_of(low, bound.scale, fmt)
+        if exponent != _ulp_exponent_of(high, bound.scale, fmt):
+            return None
+        below_normal = exponent == fmt.ulp_exponent(fmt.emin - 1) and max(
+            abs(low), abs(high)).bit_length() - 1 + bound.scale < fmt.emin
+        if (low < 0) != (high < 0) and low and high and not below_normal:
+            return None
+        if bound.scale + (2 * bound.radius).bit_length() > exponent - ULP_ERROR_RESOLUTION_BITS:
+            return None
+        return bound.point()
 
     return settle
 
