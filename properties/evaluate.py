@@ -79,7 +79,7 @@ def derivatives_for(variant_modes: tuple[str, ...], op=None) -> tuple[tuple[obje
     """The (derivative, mode) pairs a variant supports (see target.VARIANT_MODES).
 
     Without ``op``: the unary pairs of :data:`DERIVATIVES`. With an
-    :class:`properties.ops.OpSpec`: only the derivatives it has references for,
+    :class:`properties.ops.OpSpec`: only the derivatives it checks (declared or derived),
     named by order for a unary op and by multi-index for a binary one.
     """
     pairs = [d for d in DERIVATIVES if "forward" in variant_modes or not uses_forward_mode(d[1])]
@@ -87,7 +87,7 @@ def derivatives_for(variant_modes: tuple[str, ...], op=None) -> tuple[tuple[obje
         return tuple(pairs)
     out = []
     for order, mode in pairs:
-        for index in sorted(op.exact, key=lambda k: (sum(k), [-i for i in k])):
+        for index in sorted(op.indices, key=lambda k: (sum(k), [-i for i in k])):
             if sum(index) == order:
                 out.append((order if op.arity == 1 else index, mode))
     return tuple(out)

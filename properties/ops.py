@@ -11,28 +11,57 @@ property of the suite then applies to any target defining ``<name>_vjp`` or
 ``<name>_jvp``::
 
     from properties.ops import OpSpec, register
-    register(OpSpec(name="log1mexp", exact={(0,): f, (1,): f1, (2,): f2},
+    register(OpSpec(name="log1mexp", exact={(0,): f},
                     branch_points={"float32": (...), "float64": (...)}),
              budgets={(0, "float32"): 1, ...})
 
 Derivatives are named by multi-index: ``(k,)`` is the k-th derivative of a
 unary op; ``(i, j)`` is :math:`\\partial_x^i \\partial_y^j f` of a binary one.
-An op declares the partials it has references for; ``{(0,): f}`` is a
-value-only op (the XLA primitives audited by :mod:`properties.peers.xla_primitives`).
+The value is enough: every derivative up to ``max_order`` (2) that an op does
+not declare is derived from it (:mod:`reference.derivatives`); one it declares
+is cross-checked against the derived one. ``max_order=0`` makes a value-only op
+(the XLA primitives audited by :mod:`properties.peers.xla_primitives`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Callable, Mapping
 
 import mpmath
 import numpy as np
 
+from reference import derivatives
 from reference import functions as mp
 
 DTYPES = ("float32", "float64")
+
+
+def _indices(arity: int, max_order: int) -> tuple[tuple[int, ...], ...]:
+    """Every multi-index of order at most ``max_order``: value first, then by order,
+    ``x`` before ``y`` (``(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2)``)."""
+    if arity == 1:
+        return tuple((k,) for k in range(max_order + 1))
+    return tuple((order - j, j) for order in range(max_order + 1) for j in range(order + 1))
+
+
+@functools.lru_cache(maxsize=None)
+def _with_conventions(fn: Callable, conventions: tuple) -> Callable:
+    """``fn``, but the declared value at each convention point (inputs compared as floats)."""
+    table = dict(conventions)
+
+    def reference_with_conventions(*args):
+        key = tuple(float(a) for a in args)
+        if (key if len(key) > 1 else key[0]) in table:
+            return mpmath.mpf(table[key if len(key) > 1 else key[0]])
+        return fn(*args)
+
+    reference_with_conventions.__name__ = reference_with_conventions.__qualname__ = (
+        f"{getattr(fn, '__name__', 'fn')}_with_conventions")
+    reference_with_conventions.__module__ = getattr(fn, "__module__", None)
+    return reference_with_conventions
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,17 +72,29 @@ class OpSpec:
     - ``exact``: multi-index -> mpmath function of ``arity`` real arguments:
       ``(0,)``, ``(1,)``, ``(2,)`` for a unary op; ``(0, 0)``, ``(1, 0)``,
       ``(0, 1)``, ``(2, 0)``, ``(1, 1)``, ``(0, 2)`` for a binary one. The
-      value, ``(0,)`` or ``(0, 0)``, is required; partials not given are not
-      checked (a value-only op has just the value).
+      value, ``(0,)`` or ``(0, 0)``, is required and is enough: a derivative not
+      given is derived from it (:func:`reference.derivatives.derivative`), with
+      the same certainty. A derivative that is given is the reference, and the
+      suite cross-checks it against the derived one, so that a mistake made the
+      same way in a rule and in its hand-written reference is caught.
+    - ``max_order``: the highest derivative order checked, 2 by default; 0 for a
+      value-only op (the XLA primitives audited by
+      :mod:`properties.peers.xla_primitives`).
+    - ``conventions``: multi-index (or order) -> ``{input: value}``, the value a
+      rule must return where that derivative does not exist (a pole, a kink):
+      ``{1: {0.0: inf}}`` for log1mexp's d1 at ±0. For a binary op the inputs
+      are pairs ``(x, y)``. Elsewhere a derived derivative that does not exist
+      is an error, :class:`reference.NotDifferentiable` ("not differentiable at
+      x=..."): the harness never invents a number.
     - ``branch_points``: per dtype name, inputs where implementations switch
       formulas or where exp under/overflows; strategies generate them (both
       signs) and their neighbours often.
-    - ``finite_domain``: per dtype name, the open interval ``(lo, hi)`` of
-      inputs where the exact value and every declared derivative are finite
-      in that dtype (default: every finite input).
-      Outside it the reference gives nan (undefined, e.g. ``log(-1)``) or
-      ±inf (``log(0)``, ``exp(100)`` in float32) and the rule must agree with
-      it; property 4's "finite for finite inputs" looks only inside it.
+    - ``finite_domain``: optional, per dtype name, the open interval ``(lo, hi)``
+      of inputs where the exact value and every derivative are finite in that
+      dtype. Outside it the rule must agree with the reference (nan where
+      undefined, ±inf at poles). Without it, "finite for finite inputs" asks
+      for a finite result wherever the correctly rounded reference is finite;
+      with it, inside the interval only (cheaper, and an override).
     - ``zero_curve``: binary ops whose value crosses 0, ``(lo, hi, y_of)``: for
       ``lo < x < hi`` the exact value vanishes at ``(x, y_of(x))``
       (``y_of`` works on float64 arrays). Near the curve the result cancels,
@@ -68,18 +109,31 @@ class OpSpec:
     finite_domain: Mapping[str, tuple[float, float]] = dataclasses.field(
         default_factory=dict, repr=False)
     zero_curve: tuple[float, float, Callable] | None = dataclasses.field(default=None, repr=False)
+    max_order: int = dataclasses.field(default=2, repr=False)
+    conventions: Mapping = dataclasses.field(default_factory=dict, repr=False)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise ValueError(f"OpSpec.name must be a Python identifier, got {self.name!r}")
-        arities = {len(k) for k in self.exact}
+        if not isinstance(self.exact, Mapping) or not self.exact:
+            raise ValueError(f"OpSpec {self.name!r}: exact must map multi-indices to mpmath "
+                             f"functions, with at least the value ((0,) or (0, 0)); got {self.exact!r}")
+        arities = {len(k) if isinstance(k, tuple) else None for k in self.exact}
         if len(arities) != 1 or arities.pop() not in (1, 2):
             raise ValueError(f"OpSpec {self.name!r}: exact must be keyed by multi-indices of "
                              f"one length, 1 or 2, got {list(self.exact)}")
         if (0,) * self.arity not in self.exact:
-            raise ValueError(f"OpSpec {self.name!r}: exact needs the value, key {(0,) * self.arity}")
-        if max(sum(k) for k in self.exact) > 2:
-            raise ValueError(f"OpSpec {self.name!r}: derivatives of order at most 2, got {list(self.exact)}")
+            raise ValueError(f"OpSpec {self.name!r}: exact needs the value, key {(0,) * self.arity} "
+                             f"(derivatives are derived from it); got {list(self.exact)}")
+        if self.max_order not in (0, 1, 2):
+            raise ValueError(f"OpSpec {self.name!r}: max_order must be 0, 1 or 2, got {self.max_order!r}")
+        if max(sum(k) for k in self.exact) > self.max_order:
+            raise ValueError(f"OpSpec {self.name!r}: derivatives of order at most max_order="
+                             f"{self.max_order}, got {list(self.exact)}")
+        for index in self.conventions:
+            if self._index(index) not in self.indices[1:]:
+                raise ValueError(f"OpSpec {self.name!r}: conventions are keyed by derivative "
+                                 f"multi-indices in {list(self.indices[1:])}, got {index!r}")
 
     def _repr_pretty_(self, printer, cycle):
         """Hypothesis' pretty printer ignores ``repr=False``; keep failures readable."""
@@ -92,17 +146,48 @@ class OpSpec:
 
     @property
     def orders(self) -> tuple[int, ...]:
-        """The derivative orders with a reference, e.g. ``(0, 1, 2)``, or ``(0,)``."""
-        return tuple(sorted({sum(k) for k in self.exact}))
+        """The derivative orders checked, ``(0, 1, 2)`` by default, ``(0,)`` for a value-only op."""
+        return tuple(range(self.max_order + 1))
+
+    @property
+    def indices(self) -> tuple[tuple[int, ...], ...]:
+        """Every multi-index checked, declared or derived: ``(0,), (1,), (2,)`` for a unary op."""
+        return _indices(self.arity, self.max_order)
+
+    def _index(self, derivative) -> tuple[int, ...]:
+        return (derivative,) if isinstance(derivative, int) else tuple(derivative)
+
+    def declared(self, derivative) -> Callable | None:
+        """The hand-written reference of a derivative, or None where it is derived."""
+        return self.exact.get(self._index(derivative))
+
+    def derived(self, derivative) -> Callable:
+        """The reference of a derivative derived from the value (the value itself for 0),
+        with this op's conventions; a function like any other ``fn`` of :mod:`reference`."""
+        index = self._index(derivative)
+        self._check_index(index)
+        value = self.exact[(0,) * self.arity]
+        fn = value if not any(index) else derivatives.derivative(value, index)
+        return self._conventional(fn, index)
 
     def reference(self, derivative) -> Callable:
-        """The mpmath function of a derivative: a multi-index, or an order for a unary op."""
-        index = (derivative,) if isinstance(derivative, int) else tuple(derivative)
-        try:
-            return self.exact[index]
-        except KeyError:
-            raise KeyError(f"op {self.name!r} declares no reference for derivative {index}; "
-                           f"it has {list(self.exact)}") from None
+        """The mpmath function of a derivative (a multi-index, or an order for a unary op):
+        the declared one, else the one derived from the value (:meth:`derived`)."""
+        index = self._index(derivative)
+        self._check_index(index)
+        declared = self.exact.get(index)
+        return self._conventional(declared, index) if declared is not None else self.derived(index)
+
+    def _check_index(self, index: tuple[int, ...]) -> None:
+        if index not in self.indices:
+            raise KeyError(f"op {self.name!r} checks no derivative {index}: it checks "
+                           f"{list(self.indices)} (max_order={self.max_order})")
+
+    def _conventional(self, fn: Callable, index: tuple[int, ...]) -> Callable:
+        table = next((v for k, v in self.conventions.items() if self._index(k) == index), None)
+        if not table:
+            return fn
+        return _with_conventions(fn, tuple(sorted(table.items(), key=repr)))
 
     def finite_inputs(self, x) -> np.ndarray:
         """Mask of the finite elements of ``x`` inside :attr:`finite_domain`."""
@@ -256,21 +341,21 @@ def _mp(fn: Callable) -> Callable:
 #: XLA's building blocks, value only: which of them a rule can trust, per
 #: backend and dtype (``--target properties.peers.xla_primitives``).
 PRIMITIVES = tuple(register(spec) for spec in (
-    OpSpec(name="exp", exact={(0,): _mp(mpmath.exp)},
+    OpSpec(name="exp", max_order=0, exact={(0,): _mp(mpmath.exp)},
            branch_points=_per_dtype(_primitive_branch_points),
            finite_domain=_per_dtype(_below_exp_overflow)),
-    OpSpec(name="expm1", exact={(0,): _mp(mpmath.expm1)},
+    OpSpec(name="expm1", max_order=0, exact={(0,): _mp(mpmath.expm1)},
            branch_points=_per_dtype(_primitive_branch_points),
            finite_domain=_per_dtype(_below_exp_overflow)),
-    OpSpec(name="log", exact={(0,): _mp(mpmath.log)},
+    OpSpec(name="log", max_order=0, exact={(0,): _mp(mpmath.log)},
            branch_points=_per_dtype(_primitive_branch_points),
            finite_domain={dt: (0.0, math.inf) for dt in DTYPES}),
-    OpSpec(name="log1p", exact={(0,): _mp(mpmath.log1p)},
+    OpSpec(name="log1p", max_order=0, exact={(0,): _mp(mpmath.log1p)},
            branch_points=_per_dtype(_primitive_branch_points),
            finite_domain={dt: (-1.0, math.inf) for dt in DTYPES}),
-    OpSpec(name="logistic", exact={(0,): mp.sigmoid},
+    OpSpec(name="logistic", max_order=0, exact={(0,): mp.sigmoid},
            branch_points=_per_dtype(_softplus_branch_points)),
-    OpSpec(name="tanh", exact={(0,): _mp(mpmath.tanh)},
+    OpSpec(name="tanh", max_order=0, exact={(0,): _mp(mpmath.tanh)},
            branch_points=_per_dtype(_primitive_branch_points)),
 ))
 

@@ -115,6 +115,8 @@ __all__ = [
     "clear_cache",
     "PrecisionCapExceeded",
     "EvaluationError",
+    "NotDifferentiable",
+    "ExactPlus",
     "GUARD_BITS",
     "ERROR_SLACK_BITS",
     "MAX_WORKING_PRECISION",
@@ -210,6 +212,12 @@ class PrecisionCapExceeded(ArithmeticError):
 
 class EvaluationError(RuntimeError):
     """``fn`` raised while being evaluated; the original exception is the ``__cause__``."""
+
+
+class NotDifferentiable(ArithmeticError):
+    """A derived derivative does not exist at the input (a pole, a kink, a non-finite
+    neighbour, see :mod:`reference.derivatives`): a rule's value there is a convention
+    to declare.  Raised as it is, not wrapped in :class:`EvaluationError`."""
 
 
 # --- Exact rounding of a dyadic value -----------------------------------------
@@ -317,6 +325,25 @@ class ExactPlus(mpmath.mpf):
         return f"ExactPlus({self.head!r}, {self.tail!r})"
 
 
+class WithErrorBound(mpmath.mpf):
+    """An mpf that also states an absolute bound on its own error: ``radius``.
+
+    For a ``fn`` whose accuracy is not that of the working precision: a finite
+    difference (:mod:`reference.derivatives`) loses the bits its subtraction
+    cancels, and says how many.  The engine's enclosure is then at least
+    ``±radius`` wide, so two estimates that agree only because both are coarse
+    are not taken as exact.  Arithmetic on it gives plain mpfs.
+    """
+
+    def __new__(cls, value, radius):
+        self = mpmath.mpf.__new__(cls, value)
+        self.radius = abs(mpmath.mpmathify(radius))
+        return self
+
+    def __repr__(self) -> str:
+        return f"WithErrorBound({mpmath.mpf(self)!r}, {self.radius!r})"
+
+
 def as_mpf(value) -> mpmath.mpf:
     """``value`` as a plain mpf at the working precision (an :class:`ExactPlus` is summed)."""
     return +mpmath.mpf(value) if isinstance(value, ExactPlus) else mpmath.mpmathify(value)
@@ -330,6 +357,7 @@ class _Evaluation:
     head: mpmath.mpf = mpmath.mpf(0)  # exact part of an ExactPlus result
     exact: bool = False  # fn returned an int (or ±0.0/±inf/nan): no error bound applies
     negative_zero: bool = False  # fn returned the float -0.0
+    radius: mpmath.mpf = mpmath.mpf(0)  # the error bound fn stated (WithErrorBound), absolute
 
     @property
     def special(self) -> bool:
@@ -360,6 +388,9 @@ def evaluate(fn: Callable, inputs: tuple[float, ...], *, precision: int) -> _Eva
         arguments = [_to_mpf(x) for x in inputs]
         try:
             result = fn(*arguments)
+        except NotDifferentiable as error:
+            error.args = (f"{error.args[0]} (working precision {precision} bits)",)
+            raise
         except Exception as error:
             reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             raise EvaluationError(
@@ -374,6 +405,8 @@ def _as_real(result: object, *, fn: Callable, inputs: tuple[float, ...]) -> _Eva
         if not mpmath.isfinite(result.tail):
             return _Evaluation(result.tail)
         return _Evaluation(result.tail, head=result.head)
+    if isinstance(result, WithErrorBound):
+        return _Evaluation(mpmath.mp.make_mpf(result._mpf_), radius=result.radius)
     if isinstance(result, mpmath.mpf):
         return _Evaluation(+result if type(result) is not mpmath.mpf else result)
     if isinstance(result, mpmath.mpc):
@@ -430,6 +463,15 @@ def _sign_of_exact_zero(fn: Callable, inputs: tuple[float, ...], *, precision: i
 #
 # Values are handled here as exact dyadics ``n * 2**scale`` with a signed
 # integer ``n``: cheap, and never rounded.
+
+
+def _short(value: mpmath.mpf) -> str:
+    """A value for a message: 17 digits, or its power of two when the exponent is huge."""
+    exponent = int(mpmath.mag(value)) if value and mpmath.isfinite(value) else 0
+    if abs(exponent) < 10**6:
+        return mpmath.nstr(value, 17)
+    digits = len(str(abs(exponent)))
+    return f"{'-' if value < 0 else ''}~2**({'-' if exponent < 0 else ''}a {digits}-digit integer)"
 
 
 def _signed_mantissa(value: mpmath.mpf) -> tuple[int, int]:
@@ -504,8 +546,12 @@ def enclosure(current: "_Evaluation", previous: Optional["_Evaluation"], precisi
         head, tail, previous_tail = None, current.value, previous.value
     if not tail and not previous_tail:
         return None
-    # error <= 2**error_exponent: the larger of the floor and |tail - previous_tail|
+    # error <= 2**error_exponent: the largest of the floor, the bound fn stated
+    # and |tail - previous_tail|
     error_exponent = _magnitude(tail) + ERROR_SLACK_BITS - precision if tail else None
+    if current.radius:
+        stated = _magnitude(current.radius)
+        error_exponent = stated if error_exponent is None else max(error_exponent, stated)
     if tail != previous_tail:
         t = _signed_mantissa(tail) if tail else None
         p = _signed_mantissa(previous_tail) if previous_tail else (0, t[1])
@@ -533,7 +579,9 @@ def enclosure(current: "_Evaluation", previous: Optional["_Evaluation"], precisi
     if not point:
         return Enclosure(0, 1, error_exponent)
     if error_exponent - _magnitude(point) > precision + 64:
-        return None  # hopelessly wide: no huge exact sum for nothing
+        # |point| is negligible against the error: [-2E, 2E] holds [point - E, point + E],
+        # without a huge exact sum (it still decides a value that rounds to zero)
+        return Enclosure(0, 2, error_exponent)
     n_point, point_exponent = _signed_mantissa(point)
     scale = min(point_exponent, error_exponent)
     return Enclosure(n_point << (point_exponent - scale), 1 << (error_exponent - scale), scale)
@@ -651,7 +699,7 @@ def ziv_loop(
     while True:
         precision = fmt.precision + guard_bits
         if precision > MAX_WORKING_PRECISION:
-            last = mpmath.nstr(as_mpf(previous.value), 30) if previous is not None else None
+            last = _short(previous.value) if previous is not None else None
             raise PrecisionCapExceeded(
                 f"the {fmt.name} rounding of fn={_validation.describe_callable(fn)} "
                 f"at inputs {_describe_inputs(inputs)} is still uncertain at "
@@ -690,10 +738,12 @@ def _settle_rounding(fn, inputs, fmt):
         if bound is None:
             return None
         low, high = bound.ends
-        if (low < 0) != (high < 0):
-            return None
         rounded = _round_signed(low, bound.scale, fmt)
-        return rounded if rounded == _round_signed(high, bound.scale, fmt) else None
+        if rounded != _round_signed(high, bound.scale, fmt):
+            return None
+        if rounded == 0 and (low < 0) != (high < 0):  # rounds to zero, of the point's sign
+            return -0.0 if bound.center < 0 else 0.0
+        return rounded
 
     return settle
 

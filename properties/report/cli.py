@@ -120,7 +120,7 @@ def build_report(*, target: str, peers: tuple[str, ...], dtypes: tuple[str, ...]
     for dtype in dtypes:
         xs[dtype], counts[dtype] = inputs.report_inputs(dtype, scale=scale)
     steps = sum(sum(1 for _ in i.derivatives) for i in impls) + 3 * len(impls)
-    steps += sum(len(op.exact) * 3 for op in op_specs)  # reference + about two rules each
+    steps += sum(len(op.indices) * 3 for op in op_specs)  # reference + about two rules each
     bar = progress_bar(len(dtypes) * steps, "report") if show_progress else None
 
     def tick(step):

@@ -107,8 +107,8 @@ def _draw_args(data, dtype, op, shape, **kwargs) -> tuple[np.ndarray, ...]:
 
 
 def _partials(op, order: int):
-    """The derivatives of ``order`` that ``op`` has references for (orders, or multi-indices)."""
-    indices = sorted((k for k in op.exact if sum(k) == order), key=lambda k: [-i for i in k])
+    """The derivatives of ``order`` that ``op`` checks (orders, or multi-indices)."""
+    indices = sorted((k for k in op.indices if sum(k) == order), key=lambda k: [-i for i in k])
     return [k[0] if op.arity == 1 else k for k in indices]
 
 
