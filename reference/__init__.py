@@ -24,8 +24,15 @@ Public API
 The engine lives in ``reference.rounding``.)
 ``clear_cache()``
     Forget cached reference values.
+``derivative(fn, index) -> fn'``
+    The mpmath function of a derivative of ``fn`` (order 1 or 2, or a multi-index
+    ``(i, j)`` of a binary ``fn``), derived from its value with the same
+    certainty (:mod:`reference.derivatives`); :class:`NotDifferentiable` where
+    there is none (a pole, a kink).
 ``ExactPlus(head, tail)``
     An mpf that keeps an exact head and a tail apart, for results near a power of two.
+``WithErrorBound(value, radius)``
+    An mpf that states its own absolute error bound (a finite difference does).
 ``PrecisionCapExceeded``, ``EvaluationError``
     Raised when a rounding stays uncertain at the precision cap, or ``fn`` raises.
 
@@ -74,12 +81,15 @@ True
 """
 
 from reference import functions
+from reference.derivatives import derivative
 from reference.rounding import (
     ERROR_SLACK_BITS,
     EXACT_CONFIRMATION_PRECISION,
     MAX_WORKING_PRECISION,
     EvaluationError,
     ExactPlus,
+    NotDifferentiable,
+    WithErrorBound,
     FloatFormat,
     PrecisionCapExceeded,
     clear_cache,
@@ -99,6 +109,9 @@ __all__ = [
     "PrecisionCapExceeded",
     "EvaluationError",
     "ExactPlus",
+    "NotDifferentiable",
+    "WithErrorBound",
+    "derivative",
     "ERROR_SLACK_BITS",
     "MAX_WORKING_PRECISION",
     "EXACT_CONFIRMATION_PRECISION",
