@@ -8,8 +8,13 @@ classes and the subnormal policy are stated there), then
 steers Hypothesis toward larger errors (``hypothesis.target``) and fails with a
 message in one pattern::
 
-    within budget: softplus_vjp d1 reverse float32: 1 of 64 elements outside the budget
-      out=0.0 [0x00000000], but should be 1.0 [0x3f800000] at x=0.0 [0x00000000]: ...
+    special values: softplus_vjp value float32: 2 of 5 elements outside the budget
+      out=4.0181503 [0x408094b0], but should be 4.01815 [0x408094af] at x=4.0 [0x40800000]: 0.8424 ULP > budget 0.51 ULP
+      out=3.5297506 [0x4061e76f], but should be 3.5297503 [0x4061e76e] at x=3.5 [0x40600000]: 0.7016 ULP > budget 0.51 ULP
+      reproduce: JAX_ENABLE_X64=0 python -c "import importlib, jax, numpy as np; f = importlib.import_module('properties.defects.one_ulp_high_between_3_and_6').softplus_vjp; x = np.float32(float.fromhex('0x1.0000000000000p+2')); print(repr(f(x)))"
+
+(a result in a class other than judged adds why, e.g. ``(NONFINITE result where
+the exact value is finite)``).
 
 Flushed results pass only where ``flush_allowed`` (the plugin allows them
 where the backend flushes subnormals, never with ``--subnormals=strict``).

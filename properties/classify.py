@@ -196,10 +196,11 @@ class Stats:
     Merged statistics do not depend on how the results were split, except which
     inputs are named on an exact tie of the worst error (the first part's).
 
-    >>> c = classify(np.float32([1, 2.5]), lambda v: v, np.float32([1, 2]))
-    >>> s = Stats.of(c)
-    >>> s.max_ulp, s.at_max, s.over_2
-    (2.0, (2.0,), 0)
+    >>> x = np.float32([1, 2, 1e-40])
+    >>> got = np.float32([1, np.nextafter(np.float32(2), 3), 0])  # 1 ULP high; flushed
+    >>> s = Stats.of(classify(got, lambda v: v, x))
+    >>> s.max_ulp, s.at_max, s.judged, s.flushed
+    (1.0, (2.0,), 2, 1)
     """
 
     n: int = 0

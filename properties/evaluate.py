@@ -1,10 +1,12 @@
 """Elementwise values and derivatives of a rule, compiled once per shape.
 
-The properties and the report both need "the derivative of rule ``f`` at every
-element of its inputs, computed in ``mode``". For an elementwise ``f`` that is
-``vmap`` of the scalar derivative, which is also how users write it. Each
-combination is jitted once and cached here, so that Hypothesis examples of one
-shape and dtype never recompile.
+The properties, the report and the sweep all need "the derivative of rule ``f``
+at every element of its inputs, computed in ``mode``": :func:`derivative_at`.
+For an elementwise ``f`` that is ``vmap`` of the scalar derivative, which is
+also how users write it. Each combination is jitted once and cached here, and
+inputs are padded to power-of-two sizes, so that Hypothesis examples of nearby
+sizes and one dtype never recompile. :class:`Implementation` names one rule
+(op, variant, module) for the report and the sweep.
 
 A derivative is named by an *order* for a unary op (``0``, ``1``, ``2``) or a
 multi-index for a binary one (``(1, 0)`` is :math:`\\partial_x f`, ``(1, 1)``
