@@ -7,7 +7,8 @@ Inputs: every special value and branch point with 4 neighbours each side, a
 log-spaced sweep of both signs over the whole range, the band |x| <= 1.1 log(max),
 dense sweeps around each branch point, and random bit patterns (seeded). For a
 binary op, the pairs of :func:`properties.strategies.special_pairs` and random pairs.
-Prints, per op, order, mode and dtype: max ULP and where, and the share above 0.5.
+Judged as in the suite (:func:`properties.classify.classify`). Prints, per op,
+order, mode and dtype: max ULP and where, and the share correctly rounded.
 """
 
 import sys
@@ -15,8 +16,8 @@ import time
 
 import numpy as np
 
-import reference
 from properties import backend, evaluate
+from properties.classify import Stats, classify, format_inputs
 from properties.ops import OPS
 from properties.report import inputs
 from properties.target import VARIANT_MODES, load_target
@@ -26,8 +27,8 @@ SIZES = {"float32": 20_000, "float64": 6_000}
 
 def unary_inputs(dtype, op):
     n = SIZES[dtype]
-    parts = [inputs.specials(dtype, op.name), inputs.log_sweep(dtype, n),
-             inputs.band(dtype, n // 2), inputs.random_bits(dtype, n // 4)]
+    parts = [inputs.specials(dtype, op), inputs.log_sweep(dtype, n), inputs.band(dtype, n // 2),
+             inputs.random_bits(dtype, n // 4, np.random.default_rng(inputs.SEED))]
     for p in op.branch_points.get(dtype, ()):
         for s in (1, -1):
             parts.append((s * p * (1 + np.linspace(-0.05, 0.05, 200))).astype(dtype))
@@ -60,18 +61,14 @@ def main(target_name, *names):
                 for variant, fn in target.variants(name).items():
                     for index, mode in evaluate.derivatives_for(VARIANT_MODES[variant], op=op):
                         t = time.time()
-                        got = evaluate.evaluate(fn, index, mode, *args)
-                        ulps = reference.ulp_error(got, op.reference(index), *args)
-                        tiny = np.finfo(dtype).smallest_normal
-                        exact = reference.correctly_rounded(op.reference(index), *args, dtype=dtype)
-                        judged = ~((got == 0) & (exact != 0) & (np.abs(exact) < tiny))
-                        judged &= np.isfinite(exact)
-                        u = np.where(judged, ulps, 0)
-                        i = int(np.argmax(u))
-                        at = ", ".join(repr(a[i]) for a in args)
-                        print(f"{name}_{variant} {evaluate.derivative_name(index, mode):<28} {dtype}: "
-                              f"max {u[i]:.4g} ULP at ({at}); >0.5: {(u > 0.5).mean():.2%} "
-                              f"of {u.size} [{time.time() - t:.0f}s]", flush=True)
+                        got = evaluate.derivative_at(fn, index, mode, *args)
+                        s = Stats.of(classify(got, op.reference(index), *args))
+                        print(f"{name}_{variant} {evaluate.derivative_label(index, mode):<28} "
+                              f"{dtype}: max {s.max_ulp:.4g} ULP at "
+                              f"({format_inputs(s.at_max, dtype)}); correctly rounded "
+                              f"{s.share_correctly_rounded:.2%} of {s.judged} judged "
+                              f"({s.n - s.judged} counted apart) [{time.time() - t:.0f}s]",
+                              flush=True)
 
 
 if __name__ == "__main__":

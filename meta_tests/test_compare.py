@@ -5,7 +5,8 @@ already within half an ULP), and the subnormal policy at its edges.
 A result returned as 0 is *flushed* (counted apart, never judged by its ULP
 figure) exactly when the exact value is nonzero and below the smallest normal
 before rounding; one at or above the smallest normal returned as 0 is an
-error like any other.
+error like any other. The other classes (:mod:`properties.classify`) and the
+verdict of the statistics are checked at the end.
 """
 
 import numpy as np
@@ -64,3 +65,38 @@ def test_expected_is_the_correctly_rounded_value_whatever_was_returned(dtype):
     for got in answers:
         c = compare(got.astype(dtype), exact, x)
         assert np.array_equal(c.expected, rounded), (got, c.expected, rounded)
+
+
+def test_each_result_falls_in_one_class():
+    import mpmath
+
+    from properties.classify import (FINITE_FOR_NONFINITE, FLUSHED, JUDGED, NAN_MISMATCH,
+                                     NONFINITE)
+
+    x = np.array([1.0, 1.0, np.inf, np.inf, -1.0, 1e-45], np.float32)
+    got = np.array([1.0, np.inf, 5.0, np.nan, np.inf, -np.inf], np.float32)
+    c = compare(got, mpmath.log, x)
+    assert c.classes.tolist()[:4] == [JUDGED, NONFINITE, FINITE_FOR_NONFINITE, NAN_MISMATCH], c
+    # log(-1) has no real value (nan): inf there is a nan mismatch
+    assert c.classes[4] == NAN_MISMATCH
+    # log(1e-45) read as log(0) = -inf: flushed (DAZ), not an infinite error
+    assert c.classes[5] == FLUSHED and np.isinf(c.ulps[5])
+
+
+@pytest.mark.parametrize("flush_allowed", [True, False])
+@pytest.mark.parametrize("budget", [0.5, 1.0, 3.0, np.inf])
+def test_stats_verdict_is_the_elementwise_verdict(budget, flush_allowed):
+    from properties.classify import Stats
+
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(-3, 3, 60), [1e-39, -2e-40, 5e-45, 1.0, 2.0]]).astype(np.float32)
+    got = x.copy()
+    steps = rng.integers(-3, 4, x.size)
+    for i, k in enumerate(steps):
+        for _ in range(abs(k)):
+            got[i] = np.nextafter(got[i], np.float32(np.sign(k) * np.inf))
+    got[[60, 61, 62]] = 0  # flushed
+    got[63] = np.nan       # nonfinite
+    c = compare(got, lambda v: v, x)
+    fails = c.failures(budget, flush_allowed=flush_allowed).size > 0
+    assert Stats.of(c).within(budget, flush_allowed=flush_allowed) == (not fails)

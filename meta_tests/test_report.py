@@ -1,4 +1,5 @@
-"""Tests of the report's own logic: statistics, the certified fast reference, sharding.
+"""Tests of the report's own logic: the certified fast reference, statistics, the
+exhaustive sweep's sharding and merging, the formats.
 
 Fast (a few seconds): the full sweep is never run here; small chunks and
 hand-made implementations with known defects stand in for it.
@@ -13,8 +14,12 @@ import pytest
 
 import reference
 from reference.functions import SOFTPLUS_DERIVATIVES
-from properties.report import fastref, inputs, measure, render, stats, sweep
-from properties.report.implementations import Implementation
+from properties import fastref, sweep
+from properties.classify import Stats, classify
+from properties.evaluate import Implementation
+from properties.ops import OPS
+from properties.report import inputs, measure, render
+from properties.report.implementations import implementations, of_module
 
 F32 = np.float32
 
@@ -141,8 +146,20 @@ def _planted(x: np.ndarray, *, off_by_3: np.ndarray, flush: np.ndarray, inf_at: 
     return out
 
 
+def _module_with(monkeypatch, name: str, **rules):
+    """A target module ``name`` holding ``rules``, importable for the test's duration."""
+    import sys
+    import types
+
+    module = types.ModuleType(name)
+    for rule, fn in rules.items():
+        setattr(module, rule, fn)
+    monkeypatch.setitem(sys.modules, name, module)
+    return name
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_statistics_of_a_planted_defect_are_exact(dtype):
+def test_statistics_of_a_planted_defect_are_exact(dtype, monkeypatch):
     tiny_exact = -95.0 if dtype == "float32" else -720.0  # exact softplus is subnormal
     x = np.concatenate([np.linspace(-30, 30, 200), [tiny_exact, tiny_exact - 1, tiny_exact - 2],
                         [np.nan]]).astype(dtype)
@@ -152,36 +169,39 @@ def test_statistics_of_a_planted_defect_are_exact(dtype):
     flush[[200, 201]] = True  # two of the three subnormal results
     inf_at = 10
     values = _planted(x, off_by_3=off_by_3, flush=flush, inf_at=inf_at)
-    impl = Implementation(label="planted", fn=lambda v: values, derivatives=((0, "value"),),
-                          role="target", jax=False)
-    m = measure.measure(x, [impl])
+    module = _module_with(monkeypatch, "planted_softplus", softplus_numpy=lambda v: values)
+    impl = Implementation(op="softplus", variant="numpy", module=module, label="planted")
+    m = measure.measure(OPS["softplus"], [impl], (x,))
     (row,) = m.rows
     s = row.stats
     assert (s.n, s.subnormal, s.flushed, s.nonfinite) == (x.size, 3, 2, 1)
-    assert s.judged == x.size - 2
-    assert (s.over_1, s.over_2) == (4, 4)  # the three planted, and the inf
-    assert s.correctly_rounded == x.size - 2 - 4  # the nan counts as correctly rounded
-    assert s.max_ulp == math.inf and s.x_at_max == float(x[inf_at])
+    assert s.judged == x.size - 3 and s.finite_for_nonfinite == s.nan_mismatch == 0
+    assert (s.over_1, s.over_2) == (3, 3)  # the three planted (the inf is counted apart)
+    assert s.correctly_rounded == s.judged - 3  # the nan counts as correctly rounded
+    assert 2.5 < s.max_ulp < 3.5 and s.at_max[0] in x[off_by_3].tolist()
+    assert s.max_ulp_unjudged == math.inf and s.max_ulp_flushed > 1
+    assert not s.within(3.5, flush_allowed=True)  # the inf fails any finite budget
     curve = m.curves[("planted", 0)]
     assert np.isnan(curve[flush]).all() and np.all(curve[off_by_3] > 2.5)
 
 
 def test_stats_merge_equals_stats_of_the_whole():
     rng = np.random.default_rng(3)
-    x = rng.uniform(-5, 5, 1000)
-    ulps = rng.exponential(0.5, 1000)
-    subnormal = rng.random(1000) < 0.05
-    actual = np.where(rng.random(1000) < 0.5, 0.0, x)
-    whole = stats.Stats.of(x=x, actual=actual, rounded=x, ulps=ulps, subnormal=subnormal)
-    parts = stats.Stats()
-    for sl in (slice(0, 300), slice(300, 301), slice(301, 1000)):
-        parts.merge(stats.Stats.of(x=x[sl], actual=actual[sl], rounded=x[sl], ulps=ulps[sl],
-                                   subnormal=subnormal[sl]))
+    x = np.concatenate([rng.uniform(-5, 5, 300), rng.uniform(-1e-39, 1e-39, 100)]).astype(F32)
+    got = np.where(rng.random(x.size) < 0.3, np.nextafter(x, F32(9)), x)
+    got[rng.random(x.size) < 0.3] = 0  # flushed where x is subnormal
+    got[[5, 7]] = [np.inf, np.nan]
+    c = classify(got, lambda v: v, x)
+    whole = Stats.of(c)
+    assert whole.flushed and whole.nonfinite == 2 and whole.over_1 > 0
+    parts = Stats()
+    for sl in (slice(0, 120), slice(120, 121), slice(121, None)):
+        parts.merge(Stats.of(classify(got[sl], lambda v: v, x[sl])))
     assert parts == whole
-    assert stats.Stats.from_json(json.loads(json.dumps(whole.to_json()))) == whole
+    assert Stats.from_json(json.loads(json.dumps(whole.to_json()))) == whole
 
 
-# ---- sharding and merging -------------------------------------------------------------
+# ---- the exhaustive sweep: sharding and merging ---------------------------------------
 
 SMALL_CHUNK = 10  # 2^10 magnitudes per chunk pair
 #: Chunk pairs around 0 (subnormals), 1, 16.6, 88.7 (exp overflow), 103.97, inf/nan.
@@ -196,41 +216,69 @@ def test_shards_partition_the_chunk_pairs(n):
     assert covered == list(range(sweep.chunk_pairs(SMALL_CHUNK)))
 
 
-def test_sharded_sweep_merged_equals_unsharded(tmp_path):
-    spec = sweep.Spec(target="stable_ops", variants=("jvp",), peers=("naive",))
-    whole = sweep._run_pairs(spec, SMALL_PAIRS, SMALL_CHUNK, progress=False)
-    paths = []
-    for i, pairs in enumerate([SMALL_PAIRS[:2], SMALL_PAIRS[2:3], SMALL_PAIRS[3:]]):
-        part = sweep._run_pairs(spec, pairs, SMALL_CHUNK, progress=False)
-        path = tmp_path / f"part{i}.json"
-        path.write_text(json.dumps({"kind": sweep.KIND, "spec": {
-            "target": "stable_ops", "variants": ["jvp"], "peers": ["naive"], "modes": "reverse"},
-            "chunk_bits": SMALL_CHUNK, "shard": None, "elapsed_s": 1.0,
-            "result": part.to_json()}))
-        paths.append(str(path))
-    _, merged, _, _ = sweep.merge_files(paths)
+@pytest.fixture(scope="module")
+def sweep_impls():
+    return ([Implementation(op="softplus", variant="jvp", module="stable_ops")]
+            + of_module("stable_ops.naive", "softplus", "peer"))
+
+
+def test_sweep_parts_merged_equal_the_whole(sweep_impls):
+    whole = sweep.run(sweep_impls, pairs=SMALL_PAIRS, chunk_bits=SMALL_CHUNK)
+    merged = sweep.Sweep()
+    for pairs in (SMALL_PAIRS[:2], SMALL_PAIRS[2:3], SMALL_PAIRS[3:]):
+        part = sweep.run(sweep_impls, pairs=pairs, chunk_bits=SMALL_CHUNK)
+        merged.merge(sweep.Sweep.from_json(json.loads(json.dumps(part.to_json()))))
     assert merged.stats == whole.stats
     assert all(np.array_equal(merged.bins[k], whole.bins[k]) for k in whole.bins)
     assert merged.inputs == whole.inputs == 2 * len(SMALL_PAIRS) << SMALL_CHUNK
     # the naive rule overflows: the sweep sees it
     naive = merged.stats[("naive log(1+exp(x)) autodiff", 0, "value")]
-    assert naive.nonfinite > 0 and naive.max_ulp == math.inf
-    with pytest.raises(ValueError, match="overlaps"):
-        sweep.merge_files(paths + paths[:1])
+    assert naive.nonfinite > 0 and not naive.within(1e30, flush_allowed=True)
+    with pytest.raises(ValueError, match="overlap"):
+        merged.merge(sweep.run(sweep_impls, pairs=SMALL_PAIRS[:1], chunk_bits=SMALL_CHUNK))
 
 
-def test_sweep_chunk_matches_report_measurement():
-    spec = sweep.Spec(target="stable_ops", variants=("vjp",))
+def test_sweep_chunk_is_judged_as_the_report_judges_it(sweep_impls):
+    """Same inputs, same classifier: the sweep's statistics equal the report's, field by field."""
     k = 0x4185_1592 >> SMALL_CHUNK
-    acc = sweep._run_pairs(spec, [k], SMALL_CHUNK, progress=False)
+    part = sweep.run(sweep_impls[:1], pairs=[k], chunk_bits=SMALL_CHUNK)
     bits = np.arange(k << SMALL_CHUNK, (k + 1) << SMALL_CHUNK, dtype=np.uint32)
     x = np.concatenate([bits.view(F32), (bits | np.uint32(1 << 31)).view(F32)])
-    (impl,) = spec.implementations()
-    m = measure.measure(x, [impl])
+    m = measure.measure(OPS["softplus"], sweep_impls[:1], (x,))
     for row in m.rows:
-        s = acc.stats[(impl.label, row.order, row.modes[0])]
-        assert (s.n, s.correctly_rounded, s.over_1, s.max_ulp) == (
-            row.stats.n, row.stats.correctly_rounded, row.stats.over_1, row.stats.max_ulp)
+        order = {"value": 0, "d1": 1, "d2": 2}[row.derivative]
+        for mode in row.modes:
+            if (row.implementation, order, mode) in part.stats:
+                assert part.stats[(row.implementation, order, mode)] == row.stats, row
+
+
+def test_cli_sweeps_shards_and_merges_them(tmp_path, capsys):
+    """``--exhaustive --shard I/N --out`` twice, then ``--merge``: the merged rows are the
+    statistics of one run over both shards; a relabelled peer (jax.nn.softplus) is selected
+    by its variant."""
+    from properties.report.cli import main
+
+    n = sweep.chunk_pairs(SMALL_CHUNK) // 2  # shards of two chunk pairs
+    shards = [0, (0x42B1_7218 >> SMALL_CHUNK) // 2]
+    paths = []
+    for i in shards:
+        paths.append(str(tmp_path / f"part{i}.json"))
+        assert main(["--exhaustive", "--target", "properties.peers.jax_nn", "--variant", "jvp",
+                     "--chunk-bits", str(SMALL_CHUNK), "--shard", f"{i}/{n}", "--out", paths[-1],
+                     "--format", "json", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["--merge", *paths, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    impl = Implementation(op="softplus", variant="jvp", module="properties.peers.jax_nn",
+                          label="jax.nn.softplus")
+    pairs = [k for i in shards for k in sweep.shard_pairs((i, n), SMALL_CHUNK)]
+    whole = sweep.run([impl], pairs=pairs, chunk_bits=SMALL_CHUNK)
+    assert {r["implementation"] for r in rows} == {"jax.nn.softplus"}
+    for r in rows:
+        order = {"value": 0, "d1": 1, "d2": 2}[r["derivative"]]
+        stats = Stats.from_json({k: r[k] for k in Stats().to_json()})
+        assert stats == whole.stats[(r["implementation"], order, r["modes"][0])]
+    assert main(["--merge", *paths, paths[0]]) == 2
 
 
 # ---- formats --------------------------------------------------------------------------
@@ -238,7 +286,7 @@ def test_sweep_chunk_matches_report_measurement():
 @pytest.fixture(scope="module")
 def small_report():
     from properties.report.cli import build_report
-    report, measurements = build_report(target="stable_ops", peers=("jax_nn", "numpy"),
+    report, measurements = build_report(target="stable_ops", peers=("jax_nn", "xla_primitives", "numpy"),
                                         dtypes=("float32",), scale=0.01, show_progress=False,
                                         ops=("logaddexp", "log1p"))
     return report, measurements
@@ -268,26 +316,21 @@ def test_markdown_tables_are_rectangular(small_report):
 
 def test_every_requested_op_has_the_target_beside_its_peers(small_report):
     report, _ = small_report
-    rows = report["op_rows"]
+    rows = report["rows"]
     found = {(r["op"], r["implementation"], r["derivative"]) for r in rows}
     for variant in ("vjp", "jvp"):
         for d in ("value", "dx", "dy", "dxx", "dxy", "dyy"):
             assert ("logaddexp", f"stable_ops.logaddexp_{variant}", d) in found, d
     assert {("logaddexp", "jnp.logaddexp", "dxy"), ("log1p", "jnp.log1p", "value")} <= found
-    assert {r["op"] for r in rows} == {"logaddexp", "log1p"}
+    assert {r["op"] for r in rows} == {"softplus", "logaddexp", "log1p"}
     text = render.to_text(report)
     assert "== logaddexp float32" in text and "== log1p float32" in text
 
 
 def test_op_report_measures_a_wrong_partial(monkeypatch):
     """A logaddexp whose partial in y is e^y (not sigma(y - x)): dy is far off, dx is not."""
-    import types
-
     import jax
     import jax.numpy as jnp
-
-    from properties.ops import OPS
-    from properties.report import ops as report_ops
 
     import stable_ops
 
@@ -301,15 +344,13 @@ def test_op_report_measures_a_wrong_partial(monkeypatch):
         out, along_x = jax.jvp(stable_ops.logaddexp_jvp, (x, y), (dx, jnp.zeros_like(dy)))
         return out, along_x + jnp.exp(jnp.minimum(y, 80.0)) * dy  # finite: 0 * dy stays 0
 
-    module = types.ModuleType("wrong_dy_target")
-    module.logaddexp_jvp = logaddexp_jvp
-    monkeypatch.setitem(__import__("sys").modules, "wrong_dy_target", module)
+    module = _module_with(monkeypatch, "wrong_dy_target", logaddexp_jvp=logaddexp_jvp)
     op = OPS["logaddexp"]
-    impls = report_ops.op_implementations(op, "wrong_dy_target", peers=())
-    rows = report_ops.measure_op(op, impls, "float32", scale=0.02)
+    impls = implementations("logaddexp", module, peers=())
+    m = measure.measure(op, impls, *inputs.for_op(op, "float32", scale=0.02))
     worst = {}
-    for r in rows:
-        worst[r["derivative"]] = max(worst.get(r["derivative"], 0.0), float(r["max_ulp"]))
+    for r in m.rows:
+        worst[r.derivative] = max(worst.get(r.derivative, 0.0), r.stats.max_ulp)
     assert worst["dy"] > 1e3 and worst["dx"] < 1e3, worst
 
 
@@ -324,25 +365,35 @@ def test_plot_writes_a_png(small_report, tmp_path):
     pytest.importorskip("matplotlib")
     _, measurements = small_report
     path = tmp_path / "ulp.png"
-    render.plot(measurements, str(path), title="test")
+    render.plot([m for m in measurements if m.op == "softplus"], str(path), title="test")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_cli_json_and_bad_target(capsys):
     from properties.report.cli import main
-    assert main(["--dtype", "float32", "--scale", "0.005", "--peers", "numpy", "--ops", "tanh",
-                 "--format", "json", "--no-progress"]) == 0
-    assert {r["op"] for r in json.loads(capsys.readouterr().out)["op_rows"]} == {"tanh"}
+    assert main(["--dtype", "float32", "--scale", "0.005", "--peers", "numpy,xla_primitives",
+                 "--ops", "tanh", "--format", "json", "--no-progress"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert {r["op"] for r in rows} == {"softplus", "tanh"}
+    assert "jnp.tanh" in {r["implementation"] for r in rows}
     assert main(["--target", "no_such_module_xyz", "--no-progress"]) == 2
     assert "no_such_module_xyz" in capsys.readouterr().err
 
 
 def test_report_inputs_are_deterministic_and_cover_the_regimes():
-    x1, counts = inputs.report_inputs("float32", scale=0.01)
-    x2, _ = inputs.report_inputs("float32", scale=0.01)
+    (x1,), counts = inputs.for_op(OPS["softplus"], "float32", scale=0.01)
+    (x2,), _ = inputs.for_op(OPS["softplus"], "float32", scale=0.01)
     assert np.array_equal(x1.view(np.uint32), x2.view(np.uint32))
     assert set(counts) == {"special", "log_sweep", "band", "random_bits"}
     finite = x1[np.isfinite(x1)]
     assert finite.min() == -np.finfo(F32).max and finite.max() == np.finfo(F32).max
     assert np.isnan(x1).any() and np.isinf(x1).any()
     assert np.any((finite > 88) & (finite < 89)) and np.any(finite == 0)
+
+
+def test_binary_inputs_reach_the_zero_curve():
+    (x, y), counts = inputs.for_op(OPS["logaddexp"], "float32", scale=0.1)
+    assert counts["zero_curve"] > 0 and x.size == y.size
+    with np.errstate(all="ignore"):
+        value = np.logaddexp(x.astype(np.float64), y.astype(np.float64))
+    assert np.count_nonzero(np.abs(value) < 1e-6) >= counts["zero_curve"] // 2

@@ -1,101 +1,51 @@
 """One checker per kind of property, one message pattern.
 
 Every accuracy check goes through :func:`compare`, which measures ``got``
-against the correctly rounded reference in ULPs and classifies each element,
-then :func:`assert_within_budget`, which records the worst error in the
-ledger, steers Hypothesis toward larger errors (``hypothesis.target``) and
-fails with a message in one pattern::
+against the correctly rounded reference in ULPs and classifies each result
+with :func:`properties.classify.classify` (judged, flushed, nonfinite, ...: the
+classes and the subnormal policy are stated there), then
+:func:`assert_within_budget`, which records the statistics in the ledger,
+steers Hypothesis toward larger errors (``hypothesis.target``) and fails with a
+message in one pattern::
 
-    softplus_vjp d2 reverse-over-reverse float32: out=0.0 [0x00000000], but should be
-    4.539787e-05 [0x383e6f9d] at x=10.0 [0x41200000]: inf ULP > budget 1 ULP
-    (nonfinite or zero where the exact value is finite) ...
-    reproduce: JAX_ENABLE_X64=0 python -c "..."
+    special values: softplus_vjp value float32: 2 of 5 elements outside the budget
+      out=4.0181503 [0x408094b0], but should be 4.01815 [0x408094af] at x=4.0 [0x40800000]: 0.8424 ULP > budget 0.51 ULP
+      out=3.5297506 [0x4061e76f], but should be 3.5297503 [0x4061e76e] at x=3.5 [0x40600000]: 0.7016 ULP > budget 0.51 ULP
+      reproduce: JAX_ENABLE_X64=0 python -c "import importlib, jax, numpy as np; f = importlib.import_module('properties.defects.one_ulp_high_between_3_and_6').softplus_vjp; x = np.float32(float.fromhex('0x1.0000000000000p+2')); print(repr(f(x)))"
 
-Subnormal policy: a result returned as 0 whose exact value is nonzero and
-below the smallest normal (before rounding: it may round up to the smallest
-normal) is *flushed*; so is a result at a subnormal input
-that is the correctly rounded result at that input replaced by ±0 (the backend
-treats subnormal inputs as zero, DAZ: XLA on CPU returns ``log(1e-45) = -inf``). Flushed results are never judged by
-their (meaningless, huge) ULP figure: they are counted apart in the ledger, and
-they fail unless ``flush_allowed`` (the plugin allows them only where the
-backend flushes subnormals, or never with ``--subnormals=strict``).
+(a result in a class other than judged adds why, e.g. ``(NONFINITE result where
+the exact value is finite)``).
+
+Flushed results pass only where ``flush_allowed`` (the plugin allows them
+where the backend flushes subnormals, never with ``--subnormals=strict``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from typing import Callable
 
 import numpy as np
 from hypothesis import Phase, control, settings, target
 
-import reference
-from properties import ledger
+from properties import evaluate, ledger
+from properties.classify import CLASS_NAMES, JUDGED, Comparison, Stats, classify
+from properties.evaluate import derivative_label  # noqa: F401  (its former home)
 
 #: How many failing elements a message lists.
 MAX_LISTED = 5
 
-
-@dataclasses.dataclass(frozen=True)
-class Comparison:
-    """Elementwise comparison of results with the exact values (flat arrays)."""
-
-    inputs: tuple[np.ndarray, ...]
-    got: np.ndarray
-    expected: np.ndarray  # correctly rounded into got's dtype
-    ulps: np.ndarray      # reference.ulp_error
-    flushed: np.ndarray   # got == 0 where the exact value is nonzero and below the smallest normal
-    nonfinite: np.ndarray  # got is inf/nan where the exact value is finite
-
-    def failures(self, budget: float, *, flush_allowed: bool) -> np.ndarray:
-        """Indices of elements outside ``budget``, worst first."""
-        bad = self.ulps > budget
-        if flush_allowed:
-            bad &= ~self.flushed
-        idx = np.flatnonzero(bad)
-        return idx[np.argsort(-self.ulps[idx], kind="stable")]
+__all__ = ["Comparison", "compare", "assert_within_budget", "assert_true", "repro_line",
+           "assert_rule_within_budget", "MAX_LISTED"]
 
 
 def compare(got, exact: Callable, *inputs) -> Comparison:
-    """Measure ``got`` against ``exact(*inputs)`` (mpmath function, exact float inputs).
+    """Measure ``got`` against ``exact(*inputs)`` (mpmath function, exact float inputs)
+    and classify each result (:func:`properties.classify.classify`).
 
     ``got`` and ``inputs`` broadcast together; results are flattened.
     """
-    got = np.asarray(got)
-    arrays = np.broadcast_arrays(got, *(np.asarray(a) for a in inputs))
-    got, inputs = arrays[0].reshape(-1), tuple(a.reshape(-1) for a in arrays[1:])
-    ulps = reference.ulp_error(got, exact, *inputs).reshape(-1)
-    # A finite nonzero result less than half an ULP from the exact value is the
-    # correctly rounded one (the margin keeps clear of ties and of ulp_error's own
-    # 2^-64); the reference rounds only the others, which halves its work.
-    with np.errstate(invalid="ignore"):
-        rounded = np.isfinite(got) & (got != 0) & (ulps < 0.5 - 2.0**-20)
-    expected = got.copy()
-    if not rounded.all():
-        rest = ~rounded
-        expected[rest] = reference.correctly_rounded(
-            exact, *(a[rest] for a in inputs), dtype=got.dtype).reshape(-1)
-    tiny = np.finfo(got.dtype).smallest_normal
-    flushed = (got == 0) & (expected != 0) & (np.abs(expected) < tiny)
-    # An exact value just below the smallest normal can round up to it; a backend
-    # that flushes results tiny before rounding returns 0 there: flushed, too.
-    edge = (got == 0) & (np.abs(expected) == tiny)
-    if edge.any():
-        below = np.copysign(np.nextafter(tiny, np.zeros((), got.dtype)), expected[edge])
-        flushed[edge] = reference.ulp_error(below, exact, *(a[edge] for a in inputs)) < 1
-    # Subnormal inputs treated as zero (DAZ): the result is the exact one at +-0.
-    daz = np.zeros_like(flushed)
-    for a in inputs:
-        daz |= (a != 0) & (np.abs(a) < np.finfo(a.dtype).smallest_normal)
-    if daz.any():
-        zeroed = tuple(np.where(np.abs(a[daz]) < np.finfo(a.dtype).smallest_normal,
-                                np.copysign(np.zeros((), a.dtype), a[daz]), a[daz])
-                       for a in inputs)
-        at_zero = reference.ulp_error(got[daz], exact, *zeroed) <= 0.5
-        flushed[daz] |= at_zero & (ulps[daz] > 0.5)
-    nonfinite = ~np.isfinite(got) & np.isfinite(expected)
-    return Comparison(inputs, got, expected, ulps, flushed, nonfinite)
+    return classify(got, exact, *inputs)
 
 
 def _show(v) -> str:
@@ -106,15 +56,10 @@ def _show(v) -> str:
 
 
 def _diagnosis(c: Comparison, i: int) -> str:
-    if c.flushed[i]:
-        return "flushed: 0 where the exact value is subnormal (--subnormals=strict, or backend does not flush)"
-    if c.nonfinite[i]:
-        return "NONFINITE result where the exact value is finite"
-    if np.isnan(c.expected[i]) != np.isnan(c.got[i]):
-        return "nan mismatch"
-    if np.isinf(c.expected[i]):
-        return "wrong limit: the exact value is infinite"
-    return ""
+    kind = int(c.classes[i])
+    if kind == JUDGED:
+        return "wrong limit: the exact value is infinite" if np.isinf(c.expected[i]) else ""
+    return CLASS_NAMES[kind]
 
 
 def _targeting() -> bool:
@@ -134,13 +79,10 @@ def assert_within_budget(c: Comparison, *, what: str, rule: str, derivative: str
     - ``repro``: index -> a shell line that reproduces that element.
     """
     __tracebackhide__ = True
-    dtype = c.got.dtype.name
-    ledger.record(rule=rule, derivative=derivative, dtype=dtype, ulps=c.ulps,
-                  x=c.inputs[0] if len(c.inputs) == 1 else c.inputs,
-                  flushed=c.flushed, nonfinite=c.nonfinite)
-    judged = c.ulps[~(c.flushed | c.nonfinite)]
-    if control.currently_in_test_context() and judged.size and _targeting():
-        worst = float(judged.max())
+    stats = Stats.of(c)
+    ledger.record(rule=rule, derivative=derivative, dtype=c.got.dtype.name, stats=stats)
+    if control.currently_in_test_context() and stats.judged and _targeting():
+        worst = stats.max_ulp
         target(worst if math.isfinite(worst) else 1e300, label=f"ULP {what}")
     failing = c.failures(budget, flush_allowed=flush_allowed)
     if failing.size == 0:
@@ -179,44 +121,31 @@ def repro_line(*, module: str, rule: str, dtype: str, x, expression: str) -> str
             f"{assign}; print(repr({expression}))\"")
 
 
-def derivative_label(order, mode: str) -> str:
-    """``value``, ``d1 reverse``, ``d2 forward-over-reverse`` for an order (unary op);
-    ``dx reverse``, ``dxy reverse-over-reverse`` for a multi-index (binary op)."""
-    if isinstance(order, (int, np.integer)):
-        return "value" if order == 0 else f"d{order} {mode}"
-    index = tuple(order)
-    if sum(index) == 0:
-        return "value"
-    if len(index) == 1:
-        return f"d{index[0]} {mode}"
-    return "d" + "".join("xyz"[i] * k for i, k in enumerate(index)) + f" {mode}"
-
-
 def assert_rule_within_budget(*, target: str, op, variant: str, rule: Callable,
-                              order, mode: str, x, budget: float,
-                              flush_allowed: bool, prop: str = "") -> Comparison:
+                              derivative=None, mode: str, x, budget: float,
+                              flush_allowed: bool, prop: str = "", order=None) -> Comparison:
     """Evaluate ``rule``'s derivative in ``mode`` at every element of ``x`` and assert
     it is within ``budget`` ULPs of ``op``'s exact derivative.
 
     - ``target``: the module name (for the reproduce line);
     - ``op``: the :class:`properties.ops.OpSpec`;
-    - ``order``: the derivative, an order (unary op) or a multi-index (binary op);
+    - ``derivative``: an order (unary op) or a multi-index (binary op); ``order`` is
+      its former name;
     - ``x``: the input array, or a tuple of one array per argument (broadcast together);
     - ``prop``: the property's name, prefixed to the message.
     """
     __tracebackhide__ = True
-    from properties import evaluate  # JAX is imported only where rules are run
-
+    derivative = order if derivative is None else derivative
     args = tuple(x) if isinstance(x, tuple) else (x,)
     dtype = np.asarray(args[0]).dtype.name
-    got = evaluate.evaluate(rule, order, mode, *args)
-    c = compare(got, op.reference(order), *args)
+    got = evaluate.derivative_at(rule, derivative, mode, *args)
+    c = compare(got, op.reference(derivative), *args)
     name = f"{op.name}_{variant}"
-    label = derivative_label(order, mode)
+    label = derivative_label(derivative, mode)
     assert_within_budget(
         c, what=f"{prop + ': ' if prop else ''}{name} {label} {dtype}", rule=name,
         derivative=label, budget=budget, flush_allowed=flush_allowed,
         repro=lambda i: repro_line(module=target, rule=name, dtype=dtype,
                                    x=tuple(a[i] for a in c.inputs),
-                                   expression=evaluate.repro_expression(order, mode)))
+                                   expression=evaluate.repro_expression(derivative, mode)))
     return c

@@ -1,10 +1,12 @@
 """Elementwise values and derivatives of a rule, compiled once per shape.
 
-The properties and the report both need "the derivative of rule ``f`` at every
-element of its inputs, computed in ``mode``". For an elementwise ``f`` that is
-``vmap`` of the scalar derivative, which is also how users write it. Each
-combination is jitted once and cached here, so that Hypothesis examples of one
-shape and dtype never recompile.
+The properties, the report and the sweep all need "the derivative of rule ``f``
+at every element of its inputs, computed in ``mode``": :func:`derivative_at`.
+For an elementwise ``f`` that is ``vmap`` of the scalar derivative, which is
+also how users write it. Each combination is jitted once and cached here, and
+inputs are padded to power-of-two sizes, so that Hypothesis examples of nearby
+sizes and one dtype never recompile. :class:`Implementation` names one rule
+(op, variant, module) for the report and the sweep.
 
 A derivative is named by an *order* for a unary op (``0``, ``1``, ``2``) or a
 multi-index for a binary one (``(1, 0)`` is :math:`\\partial_x f`, ``(1, 1)``
@@ -30,14 +32,17 @@ modes without ``forward``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import importlib
 from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from properties.assertions import derivative_label as derivative_name  # noqa: F401
+from properties.ops import OPS
+from properties.target import VARIANT_MODES
 
 #: (order, mode) pairs of a unary op, in the order reports list them.
 DERIVATIVES: tuple[tuple[int, str], ...] = (
@@ -58,6 +63,20 @@ _STEPS = {
     "forward-over-forward": ("forward", "forward"),
     "forward-over-reverse": ("reverse", "forward"),
 }
+
+
+def derivative_label(derivative, mode: str) -> str:
+    """``value``, ``d1 reverse``, ``d2 forward-over-reverse`` for an order (unary op);
+    ``dx reverse``, ``dxy reverse-over-reverse`` for a multi-index (binary op)."""
+    index = index_of(derivative)
+    if sum(index) == 0:
+        return "value"
+    if len(index) == 1:
+        return f"d{index[0]} {mode}"
+    return "d" + "".join("xyz"[i] * k for i, k in enumerate(index)) + f" {mode}"
+
+
+derivative_name = derivative_label  # the name benchmarks/ use
 
 
 def uses_forward_mode(mode: str) -> bool:
@@ -121,28 +140,29 @@ def _derivative(f: Callable, derivative, mode: str, summed: bool) -> Callable:
     return f
 
 
-def scalar_derivative(f: Callable, order, mode: str) -> Callable:
+def scalar_derivative(f: Callable, derivative, mode: str) -> Callable:
     """The derivative (an order, or a multi-index) of scalar ``f`` as a scalar function, in ``mode``."""
-    return _derivative(f, order, mode, summed=False)
+    return _derivative(f, derivative, mode, summed=False)
 
 
-def array_derivative(f: Callable, order, mode: str) -> Callable:
+def array_derivative(f: Callable, derivative, mode: str) -> Callable:
     """The same derivative of elementwise ``f`` applied to whole arrays: ``grad`` of
     the sum, ``jvp`` with a tangent of ones (the Jacobian is diagonal), as users
     call an elementwise function."""
-    return _derivative(f, order, mode, summed=True)
+    return _derivative(f, derivative, mode, summed=True)
 
 
 @functools.lru_cache(maxsize=None)
-def elementwise(f: Callable, order, mode: str) -> Callable:
+def elementwise(f: Callable, derivative, mode: str) -> Callable:
     """Jitted ``vmap`` of :func:`scalar_derivative`: maps 1-D arrays to a 1-D array."""
-    return jax.jit(jax.vmap(scalar_derivative(f, order, mode)))
+    return jax.jit(jax.vmap(scalar_derivative(f, derivative, mode)))
 
 
-def evaluate(f: Callable, order, mode: str, *args: np.ndarray) -> np.ndarray:
-    """Derivative of elementwise rule ``f`` at each element of its (broadcast) inputs.
+def derivative_at(f: Callable, derivative, mode: str, *args: np.ndarray) -> np.ndarray:
+    """The ``derivative`` of elementwise rule ``f``, taken in ``mode``, at each element
+    of its (broadcast) inputs.
 
-    - ``order``: an order (unary) or a multi-index (one entry per argument);
+    - ``derivative``: an order (unary) or a multi-index (one entry per argument);
     - ``args``: one array per argument of ``f``, any shapes that broadcast.
 
     Returns a NumPy array of the broadcast shape. Inputs are flattened and padded
@@ -153,8 +173,11 @@ def evaluate(f: Callable, order, mode: str, *args: np.ndarray) -> np.ndarray:
     n = arrays[0].size
     padded = _bucket(n)
     flat = [np.concatenate([a.reshape(-1), np.zeros(padded - n, a.dtype)]) for a in arrays]
-    out = elementwise(f, order, mode)(*flat)
+    out = elementwise(f, derivative, mode)(*flat)
     return np.asarray(out)[:n].reshape(shape)
+
+
+evaluate = derivative_at  # the former name
 
 
 def _bucket(n: int) -> int:
@@ -166,10 +189,10 @@ def _bucket(n: int) -> int:
     return max(64, 1 << (n - 1).bit_length())
 
 
-def repro_expression(order, mode: str) -> str:
+def repro_expression(derivative, mode: str) -> str:
     """Python source computing the derivative of ``f`` at scalar ``x`` (binary: ``x, y``),
     for failure messages."""
-    index = index_of(order)
+    index = index_of(derivative)
     names = ", ".join("xyz"[: len(index)])
     if sum(index) == 0:
         return f"f({names})"
@@ -186,3 +209,44 @@ def repro_expression(order, mode: str) -> str:
             else:
                 expr = f"(lambda g: lambda *a: jax.jvp(g, a, ({tangents}))[1])({expr})"
     return f"{expr}({names})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Implementation:
+    """One rule to measure, named rather than held, so that it crosses process
+    boundaries: ``<op>_<variant>`` of the module ``module``.
+
+    - ``variant``: ``"vjp"`` or ``"jvp"`` (see :data:`properties.target.VARIANT_MODES`), or
+      ``"numpy"``: a NumPy function of arrays, values only;
+    - ``label``: how tables name it (default ``<module>.<op>_<variant>``);
+    - ``role``: ``"target"`` or ``"peer"``.
+    """
+
+    op: str
+    variant: str
+    module: str
+    label: str = ""
+    role: str = "target"
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", f"{self.module}.{self.op}_{self.variant}")
+
+    @property
+    def fn(self) -> Callable:
+        return getattr(importlib.import_module(self.module), f"{self.op}_{self.variant}")
+
+    @property
+    def derivatives(self) -> tuple[tuple[object, str], ...]:
+        """The (derivative, mode) pairs it supports and the op has references for."""
+        op = OPS[self.op]
+        if self.variant == "numpy":
+            return (((0,) * op.arity if op.arity > 1 else 0, "value"),)
+        return derivatives_for(VARIANT_MODES[self.variant], op=op)
+
+    def __call__(self, derivative, mode: str, *args: np.ndarray) -> np.ndarray:
+        """:func:`derivative_at` of the rule (a NumPy function: its values)."""
+        if self.variant == "numpy":
+            with np.errstate(all="ignore"):
+                return np.asarray(self.fn(*args), dtype=args[0].dtype)
+        return derivative_at(self.fn, derivative, mode, *args)

@@ -1,79 +1,52 @@
-"""The worst ULP error seen per rule, order, mode and dtype, across a whole run.
+"""The :class:`~properties.classify.Stats` of every rule, derivative and dtype, across a run.
 
 Checks record into this process's ledger; the pytest plugin moves the entries
-into each test report (so they travel from pytest-xdist workers to the
-controller) and prints the merged table at the end of the run.
+(plain dicts, so they travel from pytest-xdist workers to the controller) into
+each test report, merges them, and prints the closing table: the worst ULP
+error of the judged results, with the other classes counted apart.
 """
 
 from __future__ import annotations
 
-import math
+from properties.classify import Stats, format_inputs
 
-_pending: dict[tuple, dict] = {}
-
-
-def _key(entry: dict) -> tuple:
-    return (entry["rule"], entry["derivative"], entry["dtype"])
+_pending: dict[tuple, Stats] = {}
 
 
-def _merge_entry(into: dict[tuple, dict], entry: dict) -> None:
-    key = _key(entry)
-    old = into.get(key)
-    if old is None:
-        into[key] = dict(entry)
-        return
-    if entry["worst_ulps"] > old["worst_ulps"]:
-        old["worst_ulps"], old["x_at_worst"] = entry["worst_ulps"], entry["x_at_worst"]
-    for count in ("n", "flushed", "nonfinite"):
-        old[count] += entry[count]
-
-
-def record(*, rule: str, derivative: str, dtype: str, ulps, x, flushed, nonfinite) -> None:
-    """Add one batch of results (NumPy arrays of equal size) to this process's ledger.
-
-    ``ulps`` of flushed and nonfinite results are left out of the worst figure
-    and counted apart. ``x``: the inputs, or a tuple of them (binary ops).
-    """
-    judged = ~(flushed | nonfinite)
-    worst, x_at_worst = -math.inf, None
-    if judged.any():
-        i = int(ulps[judged].argmax())
-        worst = float(ulps[judged][i])
-        x_at_worst = (tuple(float(a[judged][i]) for a in x) if isinstance(x, tuple)
-                      else float(x[judged][i]))
-    _merge_entry(_pending, {
-        "rule": rule, "derivative": derivative, "dtype": dtype,
-        "worst_ulps": worst, "x_at_worst": x_at_worst, "n": int(ulps.size),
-        "flushed": int(flushed.sum()), "nonfinite": int(nonfinite.sum()),
-    })
+def record(*, rule: str, derivative: str, dtype: str, stats: Stats) -> None:
+    """Add one batch's statistics to this process's ledger."""
+    key = (rule, derivative, dtype)
+    _pending.setdefault(key, Stats()).merge(stats)
 
 
 def drain() -> list[dict]:
-    """This process's entries since the last drain (and forget them)."""
-    entries = list(_pending.values())
+    """This process's entries since the last drain, as plain dicts (and forget them)."""
+    entries = [{"key": list(key), "stats": s.to_json()} for key, s in _pending.items()]
     _pending.clear()
     return entries
 
 
-def merge(into: dict[tuple, dict], entries: list[dict]) -> None:
+def merge(into: dict[tuple, Stats], entries: list[dict]) -> None:
     """Merge drained entries (e.g. from a test report) into a run-wide table."""
     for entry in entries:
-        _merge_entry(into, entry)
+        into.setdefault(tuple(entry["key"]), Stats()).merge(Stats.from_json(entry["stats"]))
 
 
-def format_table(table: dict[tuple, dict]) -> list[str]:
+#: Stats field -> how the closing table names its count.
+_APART = {"flushed": "flushed", "nonfinite": "NONFINITE",
+          "finite_for_nonfinite": "finite where the exact value is not",
+          "nan_mismatch": "nan mismatch"}
+
+
+def format_table(table: dict[tuple, Stats]) -> list[str]:
     """One line per (rule, derivative, dtype), sorted, for the terminal summary."""
     lines = []
     for key in sorted(table):
-        e = table[key]
-        worst = "n/a" if e["x_at_worst"] is None else (
-            f"{e['worst_ulps']:.3g} ULP at x={e['x_at_worst']!r}")
-        extra = []
-        if e["flushed"]:
-            extra.append(f"{e['flushed']} flushed subnormal")
-        if e["nonfinite"]:
-            extra.append(f"{e['nonfinite']} NONFINITE")
-        tail = f"; {', '.join(extra)}" if extra else ""
-        lines.append(f"{e['rule']:<16} {e['derivative']:<26} {e['dtype']:<8} "
-                     f"max {worst} (n={e['n']}{tail})")
+        rule, derivative, dtype = key
+        s = table[key]
+        worst = ("n/a" if s.at_max is None
+                 else f"{s.max_ulp:.3g} ULP at {format_inputs(s.at_max, dtype)}")
+        apart = [f"{getattr(s, field)} {name}" for field, name in _APART.items() if getattr(s, field)]
+        tail = f"; {', '.join(apart)}" if apart else ""
+        lines.append(f"{rule:<16} {derivative:<26} {dtype:<8} max {worst} (n={s.n}{tail})")
     return lines

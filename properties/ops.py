@@ -259,8 +259,9 @@ def _softplus_branch_points(dtype: str) -> tuple[float, ...]:
     """Branch points of the usual stable softplus formulations.
 
     - 0, where ``max(x, 0) + log1p(exp(-|x|))`` switches sides;
-    - -log(eps/2), beyond which ``x + log1p(exp(-x))`` rounds to ``x``, and
-      sigmoid(x) rounds to 1 (float32 about 16.6/17.3, float64 about 36.7/37.4);
+    - -log(eps/2) (float32 16.6, float64 36.7), beyond which ``1 + exp(-x)``
+      rounds to 1 (a naive ``1 / (1 + exp(-x))`` returns exactly 1), -log(eps)
+      (15.9, 36.0) and -log(eps)/2 (8.0, 18.0), the usual cutoffs of that kind;
     - Maechler's log1pexp cutoffs -37, 18, 33.3;
     - jax-ml/jax#40387: jax.nn.softplus' second derivative is exactly 0 above
       14.56 (float32) / 33.27 (float64);

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from properties import backend, ledger
 from properties.budgets import BudgetTable
+from properties.classify import Stats
 from properties.ops import OPS
 from properties.target import TargetError, load_target, target_name_from_env
 
@@ -49,7 +50,7 @@ settings.register_profile("dev", max_examples=15, phases=_NO_TARGETING, **_COMMO
 settings.register_profile("ci", max_examples=40, derandomize=True, **_COMMON)
 settings.register_profile("thorough", max_examples=1000, **_COMMON)
 
-_run_table: dict[tuple, dict] = {}
+_run_table: dict[tuple, Stats] = {}
 
 
 def default_profile() -> str:
@@ -68,8 +69,9 @@ def pytest_addoption(parser):
                     help="override a ULP budget for this run, e.g. softplus:2:float32=4 "
                          "(* matches any field; repeatable; printed in the header)")
     group.addoption("--subnormals", default="auto", choices=("auto", "strict"),
-                    help="auto: results flushed to 0 where the exact value is subnormal are "
-                         "accepted (and counted) only where the backend flushes; strict: never")
+                    help="auto: flushed results (0 for a subnormal exact value, or the result "
+                         "at a subnormal input read as 0) are accepted (and counted) only where "
+                         "the backend flushes; strict: never")
 
 
 def _selected_dtypes(config) -> tuple[str, ...]:
@@ -146,6 +148,7 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not _run_table:
         return
-    terminalreporter.section("worst ULP error seen (flushed subnormals and nonfinite counted apart)")
+    terminalreporter.section("worst ULP error seen (flushed, nonfinite, wrong-limit and "
+                             "nan-mismatch results counted apart)")
     for line in ledger.format_table(_run_table):
         terminalreporter.write_line(line)

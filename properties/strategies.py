@@ -23,6 +23,7 @@ every example.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import hypothesis.extra.numpy as hnp
@@ -215,26 +216,35 @@ def pairs(draw, dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
     return x, flat_y.reshape(x.shape)
 
 
-def zero_curve_pairs(dtype, op: OpSpec) -> st.SearchStrategy[tuple[float, float]]:
-    """Pairs ``(x, y)`` on ``op.zero_curve`` (``y = y_of(x)`` rounded to ``dtype``) or
-    up to 3 ULPs off it, either way round; ``x`` at a log-uniform distance from
-    ``2^-40`` to ``2^6`` inside a finite end of the curve's range (from 0 either
-    way if both ends are infinite)."""
+def zero_curve_ends(op: OpSpec) -> list[tuple[float, float]]:
+    """The finite ends of ``op.zero_curve``'s range of x, each with the direction into
+    the range (from 0 either way if both ends are infinite)."""
+    lo, hi, _ = op.zero_curve
+    return [(e, d) for e, d in ((hi, -1.0), (lo, 1.0)) if math.isfinite(e)] or [(0.0, -1.0), (0.0, 1.0)]
+
+
+def zero_curve_pair(dtype, op: OpSpec, end: tuple[float, float], magnitude_log2: float,
+                    steps: int, swap: bool) -> tuple[float, float]:
+    """The pair ``(x, y)`` on ``op.zero_curve`` at ``x = end + direction * 2^magnitude_log2``
+    (``y = y_of(x)`` rounded to ``dtype``), ``y`` moved ``steps`` ULPs, swapped if ``swap``;
+    ``(nan, nan)`` where ``x`` falls outside the curve's range."""
     name = _dtype_name(dtype)
     lo, hi, y_of = op.zero_curve
-    # (end, direction into the range)
-    ends = [(e, d) for e, d in ((hi, -1.0), (lo, 1.0)) if math.isfinite(e)] or [(0.0, -1.0), (0.0, 1.0)]
+    x = float(np.array(end[0] + end[1] * 2.0 ** magnitude_log2, dtype=name))
+    if not lo < x < hi:
+        return math.nan, math.nan
+    with np.errstate(all="ignore"):
+        y = _near(name, float(np.array(y_of(np.float64(x)), dtype=name)), steps)
+    return (y, x) if swap else (x, y)
 
-    def build(end, magnitude_log2, steps, swap):
-        x = float(np.array(end[0] + end[1] * 2.0 ** magnitude_log2, dtype=name))
-        if not lo < x < hi:
-            return math.nan, math.nan
-        with np.errstate(all="ignore"):
-            y = _near(name, float(np.array(y_of(np.float64(x)), dtype=name)), steps)
-        return (y, x) if swap else (x, y)
 
-    return st.builds(build, st.sampled_from(ends), st.floats(-40, 6), st.integers(-3, 3),
-                     st.booleans()).filter(lambda p: all(map(math.isfinite, p)))
+def zero_curve_pairs(dtype, op: OpSpec) -> st.SearchStrategy[tuple[float, float]]:
+    """Pairs ``(x, y)`` on ``op.zero_curve`` or up to 3 ULPs off it, either way round
+    (:func:`zero_curve_pair`), ``x`` at a log-uniform distance from ``2^-40`` to ``2^6``
+    inside a finite end of the curve's range."""
+    build = functools.partial(zero_curve_pair, _dtype_name(dtype), op)
+    return st.builds(build, st.sampled_from(zero_curve_ends(op)), st.floats(-40, 6),
+                     st.integers(-3, 3), st.booleans()).filter(lambda p: all(map(math.isfinite, p)))
 
 
 def arguments(dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),

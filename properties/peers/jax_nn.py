@@ -1,4 +1,4 @@
-"""``jax.nn`` as a target: ``jax.nn.softplus``, ``jax.nn.sigmoid``,
+r"""``jax.nn`` as a target: ``jax.nn.softplus``, ``jax.nn.sigmoid``,
 ``jax.nn.log_sigmoid`` and ``jax.numpy.logaddexp``.
 
 JAX differentiates ``jnp.logaddexp`` (which has a custom JVP,

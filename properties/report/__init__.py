@@ -1,13 +1,14 @@
-"""The conformance report and the exhaustive float32 sweep.
+"""The conformance report (``python -m properties``), one pipeline for every registered op.
 
 One module per role:
 
-- :mod:`~properties.report.inputs` -- the report's seeded input sets;
-- :mod:`~properties.report.fastref` -- certified float64 reference for float32 inputs;
-- :mod:`~properties.report.implementations` -- the target's variants and the peers;
-- :mod:`~properties.report.stats` -- mergeable accuracy statistics;
-- :mod:`~properties.report.measure` -- statistics on the report's inputs;
-- :mod:`~properties.report.sweep` -- every float32 input, sharded and chunked;
-- :mod:`~properties.report.render` -- table, markdown, JSON and the plot;
-- :mod:`~properties.report.cli` -- the command line (``python -m properties``).
+- :mod:`~properties.report.implementations` -- per op, the target's rules and the peers';
+- :mod:`~properties.report.inputs` -- the seeded inputs, one builder per arity;
+- :mod:`~properties.report.measure` -- rows of :class:`properties.classify.Stats`;
+- :mod:`~properties.report.render` -- tables, markdown, JSON and the plot;
+- :mod:`~properties.report.cli` -- the command line: parse, measure or sweep, render.
+
+The judgement (:mod:`properties.classify`), the fast reference
+(:mod:`properties.fastref`) and the exhaustive sweep (:mod:`properties.sweep`)
+live below, shared with the suite.
 """

@@ -1,11 +1,12 @@
 """``python -m properties`` / ``softplus-conformance-report``: the conformance report.
 
-Default: the target's softplus variants and the peers (``jax.nn.softplus``, the
-tutorial's naive versions, ``numpy.logaddexp(x, 0)``) on the report's inputs
-(:mod:`properties.report.inputs`), float32 and float64, as a terminal table;
-then every other registered op, the target's rules beside ``jax.nn`` / ``jnp``
-and the XLA primitives (:mod:`properties.report.ops`).
-``--exhaustive`` sweeps every float32 input instead (:mod:`properties.report.sweep`).
+Default: softplus, then every other registered op, each in float32 and float64:
+the target's rules beside the peers' (:mod:`properties.report.implementations`:
+``jax.nn`` / ``jnp``, the XLA primitives, the tutorial's naive softplus,
+``numpy.logaddexp(x, 0)``), on the report's inputs (:mod:`properties.report.inputs`),
+as terminal tables. ``--exhaustive`` sweeps every float32 input instead
+(:mod:`properties.sweep`), for the ops with a fast certified reference (softplus);
+``--merge`` combines the parts of a sharded sweep.
 
 Examples::
 
@@ -24,12 +25,12 @@ import argparse
 import sys
 import time
 
-import numpy as np
-
+from properties.ops import OPS
 from properties.target import TargetError, target_name_from_env
 
 DTYPES = ("float32", "float64")
-TUTORIAL_X = (-10.0, 0.0, 10.0, 80.0, 100.0)
+#: The op the report starts with (and the tutorial's comparison and the plot are about).
+FIRST = "softplus"
 
 
 def progress_bar(total: int, desc: str, *, unit: str = "step"):
@@ -60,48 +61,25 @@ class _PlainProgress:
         pass
 
 
-def _header(target: str, impls, dtypes, counts, scale) -> dict:
-    import jax
+def _header(target: str, peers: tuple[str, ...], dtypes, measurements, scale) -> dict:
+    from properties.backend import describe, flushes_subnormals
+    from properties.report.implementations import peer_modules
+    from properties.report.measure import REFERENCES, reference_kind
 
-    from properties.backend import flushes_subnormals
-    from properties.report.measure import REFERENCE_METHOD
-
-    device = jax.devices()[0]
-    variants = [i.label for i in impls if i.role == "target"]
-    head = {
-        "target": f"{target} (variants: {', '.join(variants)})",
-        "peers": ", ".join(i.label for i in impls if i.role == "peer") or "none",
-        "jax": f"{jax.__version__}, backend {jax.default_backend()} ({device.device_kind})",
-    }
+    head = {"target": target, "peers": ", ".join(peer_modules(peers)) or "none",
+            "jax": describe().removeprefix("jax ")}
     for dtype in dtypes:
-        n = sum(counts[dtype].values())
-        detail = ", ".join(f"{k} {v}" for k, v in counts[dtype].items())
+        fast = [m.op for m in measurements
+                if m.dtype == dtype and reference_kind(OPS[m.op], dtype) == "fast"]
+        refs = (f"{', '.join(fast)}: {REFERENCES['fast']}; others: " if fast else "")
         head[dtype] = (f"x64 {'on' if dtype == 'float64' else 'off'}; backend flushes "
                        f"subnormals: {'yes' if flushes_subnormals(dtype) else 'no'}; "
-                       f"inputs {n} ({detail}; duplicates removed); "
-                       f"reference: {REFERENCE_METHOD[dtype]}")
+                       f"reference: {refs}{REFERENCES['mpmath']}")
+    head["inputs"] = ("seeded, per regime (properties.report.inputs); each table gives its "
+                      "count, then each regime's before duplicates were removed")
     if scale != 1.0:
         head["inputs scale"] = f"{scale:g} (--scale)"
     return head
-
-
-def tutorial_table(impls, dtypes) -> dict:
-    """First derivatives (reverse mode) at the tutorial's inputs, per dtype, and the exact value."""
-    import reference
-
-    from properties.backend import x64_for
-
-    chosen = [i for i in impls if (1, "reverse") in i.derivatives]
-    entries = []
-    for dtype in dtypes:
-        x = np.array(TUTORIAL_X, dtype)
-        exact = reference.correctly_rounded(reference.functions.softplus_d1, x)
-        with x64_for(dtype):
-            got = [i(1, "reverse", x) for i in chosen]
-        for k in range(x.size):
-            entries.append({"dtype": dtype, "x": str(x[k]), "exact": str(exact[k]),
-                            "values": [str(g[k]) for g in got]})
-    return {"labels": [i.label for i in chosen], "entries": entries}
 
 
 def build_report(*, target: str, peers: tuple[str, ...], dtypes: tuple[str, ...],
@@ -110,18 +88,13 @@ def build_report(*, target: str, peers: tuple[str, ...], dtypes: tuple[str, ...]
     """Measure and return (report dict, measurements) for ``target`` and ``peers``:
     softplus, then each registered op of ``ops`` (default: every other one)."""
     from properties.report import inputs, measure
-    from properties.report import ops as report_ops
     from properties.report.implementations import implementations
     from properties.report.render import LEGEND
 
-    impls = implementations(target, peers)
-    op_specs = report_ops.ops_to_report(target, ops)
-    xs, counts = {}, {}
-    for dtype in dtypes:
-        xs[dtype], counts[dtype] = inputs.report_inputs(dtype, scale=scale)
-    steps = sum(sum(1 for _ in i.derivatives) for i in impls) + 3 * len(impls)
-    steps += sum(len(op.indices) * 3 for op in op_specs)  # reference + about two rules each
-    bar = progress_bar(len(dtypes) * steps, "report") if show_progress else None
+    specs = ops_to_report(ops)
+    impls = {op.name: implementations(op.name, target, peers) for op in specs}
+    steps = sum(len(i.derivatives) for op in specs for i in impls[op.name]) * len(dtypes)
+    bar = progress_bar(steps, "report") if show_progress else None
 
     def tick(step):
         if bar is not None:
@@ -129,23 +102,31 @@ def build_report(*, target: str, peers: tuple[str, ...], dtypes: tuple[str, ...]
             bar.update()
 
     start = time.perf_counter()
-    measurements = [measure.measure(xs[d], impls, progress=tick) for d in dtypes]
-    tutorial = tutorial_table(impls, dtypes)
-    op_rows = []
-    for op in op_specs:
-        op_impls = report_ops.op_implementations(op, target)
-        for dtype in dtypes:
-            op_rows += report_ops.measure_op(op, op_impls, dtype, scale=scale, progress=tick)
+    measurements = [measure.measure(op, impls[op.name], *inputs.for_op(op, dtype, scale=scale),
+                                    progress=tick)
+                    for op in specs if impls[op.name] for dtype in dtypes]
+    first = specs[0]
+    tutorial = (measure.tutorial_table(first, impls[first.name], dtypes)
+                if first.arity == 1 and 1 in first.orders else None)
     if bar is not None:
         bar.close()
     report = {
-        "header": _header(target, impls, dtypes, counts, scale),
+        "header": _header(target, peers, dtypes, measurements, scale),
         "rows": [r.to_json() for m in measurements for r in m.rows],
+        "inputs": {f"{m.op} {m.dtype}": m.counts for m in measurements},
         "tutorial": tutorial,
-        "op_rows": op_rows,
         "notes": LEGEND + [f"Measured in {time.perf_counter() - start:.1f} s."],
     }
     return report, measurements
+
+
+def ops_to_report(only: tuple[str, ...] | None = None) -> list:
+    """softplus, then every other registered op, or ``only`` of them."""
+    names = [n for n in OPS if n != FIRST] if only is None else [n for n in only if n != FIRST]
+    unknown = [n for n in names if n not in OPS]
+    if unknown:
+        raise ValueError(f"--ops: unknown op {unknown[0]!r}; registered: {', '.join(OPS)}")
+    return [OPS[n] for n in [FIRST] + names]
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -187,8 +168,8 @@ def parser() -> argparse.ArgumentParser:
     ex.add_argument("--exhaustive", action="store_true",
                     help="every float32 bit pattern (2^32) for value, d1, d2")
     ex.add_argument("--impl", default="target",
-                    help="comma-separated: 'target' (its variants) and/or peers "
-                         f"({','.join(p for p in PEERS if PEERS[p])}); default target")
+                    help=f"comma-separated: 'target' (its variants) and/or peers ({','.join(PEERS)}); "
+                         "default target")
     ex.add_argument("--variant", choices=("vjp", "jvp"), action="append",
                     help="only this variant of the target (repeatable)")
     ex.add_argument("--mode", choices=("reverse", "all"), default="reverse",
@@ -203,28 +184,138 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+KIND = "softplus-exhaustive-float32-part"
+
+
+def _sweep_implementations(args) -> list:
+    """The implementations ``--impl`` / ``--variant`` choose, of every op with a fast
+    float32 reference (:data:`properties.fastref.FLOAT32`)."""
+    from properties import fastref
+    from properties.report.implementations import of_module, peer_modules
+
+    chosen = [s for s in args.impl.split(",") if s]
+    modules = peer_modules(tuple(c for c in chosen if c != "target"))
+    target = target_name_from_env(args.target) if "target" in chosen else None
+    impls = []
+    for op in fastref.FLOAT32:
+        if target:
+            impls += [i for i in of_module(target, op, "target")
+                      if not args.variant or i.variant in args.variant]
+        impls += [i for m in modules for i in of_module(m, op, "peer")]
+    if not impls:
+        raise ValueError("nothing to sweep: no implementation selected")
+    return impls
+
+
+def _sweep_report(impls, result, *, chunk_bits: int, elapsed: float, parts: int = 1) -> dict:
+    from properties import fastref, sweep
+    from properties.backend import describe
+    from properties.evaluate import derivative_label
+    from properties.report.measure import Row
+    from properties.report.render import LEGEND
+
+    by_label = {i.label: i for i in impls}
+    coverage = ("all 2^32 float32 bit patterns" if result.inputs == sweep.N_PATTERNS else
+                f"{result.inputs} of 2^32 bit patterns ({len(set(result.pairs))} of "
+                f"{sweep.chunk_pairs(chunk_bits)} chunk pairs)")
+    header = {
+        "sweep": f"exhaustive float32: {coverage}",
+        "implementations": ", ".join(by_label),
+        "jax": f"{describe().removeprefix('jax ')}; x64 off",
+        "reference": (f"float64 NumPy evaluation, certified (relative bound "
+                      f"{fastref.REL_BOUND:.3g} = 2^-48); recomputed with "
+                      f"reference.correctly_rounded: value {result.recomputed[0]}, "
+                      f"d1 {result.recomputed[1]}, d2 {result.recomputed[2]}"),
+        "time": (f"{elapsed:.1f} s wall" + (f" ({parts} parts summed)" if parts > 1 else "")
+                 + f", {result.cpu_s:.1f} s CPU in the sweeping processes"),
+    }
+    rows = [Row(by_label[label].op, label, by_label[label].role, "float32",
+                derivative_label(order, "").strip(), (mode,), s).to_json()
+            for (label, order, mode), s in result.stats.items()]
+    return {"header": header, "rows": rows, "tutorial": None, "notes": LEGEND}
+
+
+def _merge_parts(paths: list[str]):
+    """Read parts written with ``--out``; check they belong together and do not overlap."""
+    import json
+
+    from properties.evaluate import Implementation
+    from properties.sweep import Sweep
+
+    first, total, elapsed = None, Sweep(), 0.0
+    for path in paths:
+        with open(path) as f:
+            d = json.load(f)
+        if d.get("kind") != KIND:
+            raise ValueError(f"--merge: {path} is not a partial sweep result (kind {d.get('kind')!r})")
+        what = {k: d[k] for k in ("implementations", "modes", "chunk_bits")}
+        if first is not None and what != first:
+            raise ValueError(f"--merge: {path} swept {what}, the parts before it {first}")
+        first = first or what
+        try:
+            total.merge(Sweep.from_json(d["result"]))
+        except ValueError:
+            raise ValueError(f"--merge: {path} overlaps the parts before it") from None
+        elapsed += d["elapsed_s"]
+    impls = [Implementation(**i) for i in first["implementations"]]
+    return impls, total, first["chunk_bits"], elapsed
+
+
+def _exhaustive(args) -> dict:
+    """The ``--exhaustive`` branch: sweep, write the part if asked, and report."""
+    import dataclasses
+    import json
+
+    from properties import sweep
+
+    impls = _sweep_implementations(args)
+    pairs = sweep.shard_pairs(args.shard, args.chunk_bits)
+    bar = progress_bar(len(pairs), "exhaustive", unit="chunk") if not args.no_progress else None
+    start = time.perf_counter()
+    result = sweep.run(impls, pairs=pairs, chunk_bits=args.chunk_bits, modes=args.mode,
+                       workers=args.workers, progress=bar.update if bar else lambda: None)
+    elapsed = time.perf_counter() - start
+    if bar is not None:
+        bar.close()
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump({"kind": KIND, "implementations": [dataclasses.asdict(i) for i in impls],
+                       "modes": args.mode, "chunk_bits": args.chunk_bits,
+                       "shard": list(args.shard) if args.shard else None, "elapsed_s": elapsed,
+                       "result": result.to_json()}, f)
+        print(f"partial result written to {args.out}", file=sys.stderr)
+    return _sweep_report(impls, result, chunk_bits=args.chunk_bits, elapsed=elapsed)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from properties.report import render
 
+    if (args.merge or args.exhaustive) and args.plot:
+        print("note: --plot draws the sampled report; it is ignored with --exhaustive/--merge "
+              "(the parts keep the worst ULP per binade in their JSON)", file=sys.stderr)
+    measurements = []
     try:
-        if args.merge or args.exhaustive:
-            from properties.report import sweep
-            return sweep.main(args)
-        target = target_name_from_env(args.target)
-        peers = tuple(p for p in args.peers.split(",") if p)
-        dtypes = tuple(dict.fromkeys(args.dtype or DTYPES))
-        ops = None if args.ops is None else tuple(o for o in args.ops.split(",") if o)
-        report, measurements = build_report(target=target, peers=peers, dtypes=dtypes,
-                                            scale=args.scale, ops=ops,
-                                            show_progress=not args.no_progress)
+        if args.merge:
+            impls, result, chunk_bits, elapsed = _merge_parts(args.merge)
+            report = _sweep_report(impls, result, chunk_bits=chunk_bits, elapsed=elapsed,
+                                   parts=len(args.merge))
+        elif args.exhaustive:
+            report = _exhaustive(args)
+        else:
+            report, measurements = build_report(
+                target=target_name_from_env(args.target),
+                peers=tuple(p for p in args.peers.split(",") if p),
+                dtypes=tuple(dict.fromkeys(args.dtype or DTYPES)),
+                ops=None if args.ops is None else tuple(o for o in args.ops.split(",") if o),
+                scale=args.scale, show_progress=not args.no_progress)
     except (TargetError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     sys.stdout.write(render.FORMATS[args.format](report))
-    if args.plot:
+    if args.plot and measurements:
         roles = {r["implementation"]: r["role"] for r in report["rows"]}
-        render.plot(measurements, args.plot, roles=roles,
-                    title=f"softplus ULP error: {report['header']['target']}")
+        render.plot([m for m in measurements if m.op == FIRST], args.plot, roles=roles,
+                    title=f"{FIRST} ULP error: {report['header']['target']}")
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0

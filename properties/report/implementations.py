@@ -1,83 +1,65 @@
-"""The implementations a report compares: the target's variants, then its peers.
+"""The implementations a report compares, per op: the target's variants, then its peers.
 
-Peers, by the name ``--peers`` takes:
+Peers, by the name ``--peers`` takes (each is a module of rules, like a target):
 
-- ``jax_nn``: ``jax.nn.softplus`` (:mod:`properties.peers.jax_nn`), autodiff;
-- ``naive``: the tutorial's baselines (:mod:`stable_ops.naive`): ``log(1 + exp(x))``
+- ``jax_nn``: ``jax.nn`` and ``jnp.logaddexp`` (:mod:`properties.peers.jax_nn`), autodiff;
+- ``xla_primitives``: XLA's value-only building blocks (:mod:`properties.peers.xla_primitives`);
+- ``naive``: the tutorial's softplus baselines (:mod:`stable_ops.naive`): ``log(1 + exp(x))``
   by autodiff, and its ``custom_vjp`` with a ``g * sigmoid(x)`` backward pass;
-- ``numpy``: ``numpy.logaddexp(x, 0)``, values only.
+- ``numpy``: ``numpy.logaddexp(x, 0)`` for softplus, values only
+  (:mod:`properties.peers.numpy_ufuncs`).
+
+A peer that does not define an op has no row for it.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Callable
+import importlib
 
-import numpy as np
+from properties.evaluate import Implementation
+from properties.target import VARIANTS, load_target
 
-from properties.evaluate import derivatives_for, evaluate
-from properties.target import VARIANT_MODES, load_target
-
-OP = "softplus"
-#: (module, variant) -> the name tables and plots use, where the default is unclear.
+#: Peer name -> module.
+PEERS = {"jax_nn": "properties.peers.jax_nn", "xla_primitives": "properties.peers.xla_primitives",
+         "naive": "stable_ops.naive", "numpy": "properties.peers.numpy_ufuncs"}
+#: (module, op, variant) -> the name tables and plots use, where the default is unclear.
 LABELS = {
-    ("properties.peers.jax_nn", "jvp"): "jax.nn.softplus",
-    ("stable_ops.naive", "jvp"): "naive log(1+exp(x)) autodiff",
-    ("stable_ops.naive", "vjp"): "naive custom_vjp (tutorial)",
+    ("properties.peers.jax_nn", "softplus", "jvp"): "jax.nn.softplus",
+    ("properties.peers.jax_nn", "sigmoid", "jvp"): "jax.nn.sigmoid",
+    ("properties.peers.jax_nn", "log_sigmoid", "jvp"): "jax.nn.log_sigmoid",
+    ("properties.peers.jax_nn", "logaddexp", "jvp"): "jnp.logaddexp",
+    ("properties.peers.xla_primitives", "logistic", "jvp"): "lax.logistic",
+    **{("properties.peers.xla_primitives", name, "jvp"): f"jnp.{name}"
+       for name in ("exp", "expm1", "log", "log1p", "tanh")},
+    ("stable_ops.naive", "softplus", "jvp"): "naive log(1+exp(x)) autodiff",
+    ("stable_ops.naive", "softplus", "vjp"): "naive custom_vjp (tutorial)",
+    ("properties.peers.numpy_ufuncs", "softplus", "numpy"): "numpy.logaddexp(x, 0)",
 }
-#: Peer name -> target module (``None``: not a JAX target).
-PEERS = {"jax_nn": "properties.peers.jax_nn", "naive": "stable_ops.naive", "numpy": None}
 
 
-@dataclasses.dataclass(frozen=True)
-class Implementation:
-    """One function whose values (and derivatives) the report measures.
-
-    - ``label``: how tables and plots name it, e.g. ``stable_ops.softplus_jvp``;
-    - ``fn``: a JAX rule, or a NumPy function of an array for values-only peers;
-    - ``derivatives``: the (order, mode) pairs it supports (see properties.evaluate);
-    - ``role``: ``"target"`` or ``"peer"``.
-    """
-
-    label: str
-    fn: Callable
-    derivatives: tuple[tuple[int, str], ...]
-    role: str
-    jax: bool = True
-
-    def __call__(self, order: int, mode: str, x: np.ndarray) -> np.ndarray:
-        """The ``order``-th derivative in ``mode`` at each element of ``x``."""
-        if not self.jax:
-            with np.errstate(all="ignore"):
-                return np.asarray(self.fn(x), dtype=x.dtype)
-        return evaluate(self.fn, order, mode, x)
-
-
-def _numpy_logaddexp(x: np.ndarray) -> np.ndarray:
-    return np.logaddexp(x, x.dtype.type(0))
-
-
-def target_implementations(name: str, role: str = "target") -> list[Implementation]:
-    """The softplus variants defined by the module ``name`` (raises TargetError)."""
-    target = load_target(name)
-    return [Implementation(label=LABELS.get((name, variant), f"{name}.{OP}_{variant}"), fn=fn,
-                           derivatives=derivatives_for(VARIANT_MODES[variant]), role=role)
-            for variant, fn in target.variants(OP).items()]
-
-
-def implementations(target: str, peers: tuple[str, ...] = tuple(PEERS)) -> list[Implementation]:
-    """The target's variants, then each peer's (a peer that is the target is skipped)."""
+def peer_modules(peers: tuple[str, ...]) -> list[str]:
+    """The modules of the peers named (``--peers``), checked."""
     unknown = [p for p in peers if p not in PEERS]
     if unknown:
         raise ValueError(f"--peers: unknown peer {unknown[0]!r}; known: {', '.join(PEERS)}")
-    out = target_implementations(target)
-    for peer in peers:
-        module = PEERS[peer]
-        if module == target:
-            continue
-        if module is None:
-            out.append(Implementation(label="numpy.logaddexp(x, 0)", fn=_numpy_logaddexp,
-                                      derivatives=((0, "value"),), role="peer", jax=False))
-        else:
-            out += target_implementations(module, role="peer")
+    return [PEERS[p] for p in peers]
+
+
+def of_module(module: str, op: str, role: str) -> list[Implementation]:
+    """The rules ``module`` defines for ``op`` (``<op>_vjp``, ``<op>_jvp``, ``<op>_numpy``)."""
+    found = importlib.import_module(module)
+    return [Implementation(op=op, variant=v, module=module, role=role,
+                           label=LABELS.get((module, op, v), ""))
+            for v in VARIANTS + ("numpy",) if callable(getattr(found, f"{op}_{v}", None))]
+
+
+def implementations(op: str, target: str, peers: tuple[str, ...] = tuple(PEERS)
+                    ) -> list[Implementation]:
+    """``op``'s rules in the target (raises TargetError if it cannot be loaded), then in
+    each peer module (a peer that is the target is skipped)."""
+    load_target(target)
+    out = of_module(target, op, "target")
+    for module in peer_modules(peers):
+        if module != target:
+            out += of_module(module, op, "peer")
     return out

@@ -1,92 +1,64 @@
-"""Measure implementations against the exact values, on the report's inputs.
+"""Measure an op's implementations on the report's inputs: one :class:`Row` per
+implementation, derivative and group of modes with bitwise identical results.
 
-Exact values come from one of two references, named in the report header:
-
-- float32: :mod:`properties.report.fastref` (vectorised float64, certified;
-  uncertain roundings recomputed with :func:`reference.correctly_rounded`);
-- float64: :func:`reference.correctly_rounded` and :func:`reference.ulp_error`
-  (mpmath, Ziv's strategy) at every input.
-
-Modes of one order whose results are bitwise identical share a row
-(``reverse = forward``); a mode that differs gets its own.
+Each result is judged by :func:`properties.classify.classify`, as in the suite.
+Exact values come from the op's certified fast reference where it offers one
+for the dtype (:data:`properties.fastref.FLOAT32`), and from mpmath
+(:func:`reference.correctly_rounded`, :func:`reference.ulp_error`) otherwise.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Iterable
+from typing import Callable
 
 import numpy as np
 
+from properties import fastref
 from properties.backend import x64_for
-from properties.report import fastref
-from properties.report.implementations import Implementation
-from properties.report.stats import Stats
+from properties.classify import Stats, classify
+from properties.evaluate import Implementation, derivative_label, order_of
+from properties.ops import OpSpec
 
-ORDER_NAMES = {0: "value", 1: "d1", 2: "d2"}
-REFERENCE_METHOD = {
-    "float32": "float64 NumPy evaluation, certified (bound 2^-48 rel.; uncertain "
-               "roundings recomputed with reference.correctly_rounded)",
-    "float64": "reference.correctly_rounded / reference.ulp_error (mpmath, Ziv)",
+REFERENCES = {
+    "fast": "float64 NumPy evaluation, certified (bound 2^-48 rel.; uncertain roundings "
+            "recomputed with reference.correctly_rounded)",
+    "mpmath": "reference.correctly_rounded / reference.ulp_error (mpmath, Ziv)",
 }
 
 
-@dataclasses.dataclass(frozen=True)
-class Exact:
-    """The exact values of one derivative order at inputs ``x``.
-
-    - ``rounded``: correctly rounded into ``x``'s dtype;
-    - ``subnormal``: exact value below the smallest normal, not rounding to 0;
-    - ``ulp_errors``: ULP errors of an array of results against the exact values.
-    """
-
-    x: np.ndarray
-    rounded: np.ndarray
-    subnormal: np.ndarray
-    ulp_errors: Callable[[np.ndarray], np.ndarray]
-
-
-def exact_values(x: np.ndarray, order: int) -> Exact:
-    """:class:`Exact` for float32 (fast certified reference) or float64 (mpmath) ``x``."""
-    if x.dtype == np.float32:
-        ref = fastref.reference_f32(x, order)
-        return Exact(x, ref.rounded, ref.subnormal(), lambda a: fastref.ulp_errors(a, ref))
-    if x.dtype != np.float64:
-        raise TypeError(f"x must be float32 or float64, got {x.dtype}")
-    import reference
-    fn = reference.functions.SOFTPLUS_DERIVATIVES[order]
-    rounded = reference.correctly_rounded(fn, x)
-    tiny = np.finfo(np.float64).smallest_normal
-    subnormal = (rounded != 0) & (np.abs(rounded) < tiny)
-    return Exact(x, rounded, subnormal, lambda a: reference.ulp_error(a, fn, x))
+def reference_kind(op: OpSpec, dtype: str) -> str:
+    """``"fast"`` where ``op`` offers a certified fast reference in ``dtype``, else ``"mpmath"``."""
+    return "fast" if dtype == "float32" and op.name in fastref.FLOAT32 else "mpmath"
 
 
 @dataclasses.dataclass
 class Row:
-    """One line of the report: an implementation's order, in one or more identical modes."""
+    """One line of the report: an implementation's derivative, in one or more identical modes."""
 
-    label: str
+    op: str
+    implementation: str
     role: str
     dtype: str
-    order: int
+    derivative: str  # "value", "d1", "dxy", ...
     modes: tuple[str, ...]
     stats: Stats
 
     def to_json(self) -> dict:
-        return {"implementation": self.label, "role": self.role, "dtype": self.dtype,
-                "order": self.order, "derivative": ORDER_NAMES[self.order],
-                "modes": list(self.modes), **self.stats.to_json()}
+        return {"op": self.op, "implementation": self.implementation, "role": self.role,
+                "dtype": self.dtype, "derivative": self.derivative, "modes": list(self.modes),
+                **self.stats.to_json()}
 
 
 @dataclasses.dataclass
 class Measurement:
-    """Rows for one dtype, and per (label, order) ULP errors at each input for plots.
+    """The rows of one op and dtype, and for a unary op the ULP error at each input
+    per (label, order), the worst mode kept, flushed results nan (for the plot)."""
 
-    In ``curves`` a flushed result is nan (left out) and the worst mode is kept.
-    """
-
+    op: str
     dtype: str
-    x: np.ndarray
+    inputs: tuple[np.ndarray, ...]
+    counts: dict[str, int]
     rows: list[Row]
     curves: dict[tuple[str, int], np.ndarray]
 
@@ -104,29 +76,49 @@ def group_identical(results: dict[str, np.ndarray]) -> list[tuple[tuple[str, ...
     return [(tuple(m), out) for m, out in groups]
 
 
-def measure(x: np.ndarray, impls: Iterable[Implementation], *,
+def measure(op: OpSpec, impls: list[Implementation], args: tuple[np.ndarray, ...],
+            counts: dict[str, int] | None = None, *,
             progress: Callable[[str], None] = lambda step: None) -> Measurement:
-    """Measure every implementation, order and mode at the inputs ``x`` (one dtype)."""
-    dtype = x.dtype.name
-    impls = list(impls)
+    """Every implementation, derivative and mode of ``op`` at the inputs ``args`` (one dtype)."""
+    dtype = args[0].dtype.name
+    fast = fastref.FLOAT32[op.name] if reference_kind(op, dtype) == "fast" else None
+    refs = fast(args[0], orders=op.orders) if fast else {}
     rows, curves = [], {}
     with x64_for(dtype):
-        for order in (0, 1, 2):
-            progress(f"{dtype} {ORDER_NAMES[order]}: reference")
-            exact = exact_values(x, order)
+        for derivative in dict.fromkeys(d for impl in impls for d, _ in impl.derivatives):
+            name = derivative_label(derivative, "").strip()
+            exact, ref = op.reference(derivative), refs.get(order_of(derivative))
             for impl in impls:
-                modes = [m for o, m in impl.derivatives if o == order]
+                modes = [m for d, m in impl.derivatives if d == derivative]
                 if not modes:
                     continue
-                progress(f"{dtype} {ORDER_NAMES[order]}: {impl.label}")
-                results = {m: impl(order, m, x) for m in modes}
-                worst = np.full(x.size, -np.inf)
-                for group, out in group_identical(results):
-                    ulps = exact.ulp_errors(out)
-                    stats = Stats.of(x=x, actual=out, rounded=exact.rounded, ulps=ulps,
-                                     subnormal=exact.subnormal)
-                    rows.append(Row(impl.label, impl.role, dtype, order, group, stats))
-                    flushed = exact.subnormal & (out == 0)
-                    np.fmax(worst, np.where(flushed, np.nan, ulps), out=worst)
-                curves[(impl.label, order)] = np.where(np.isneginf(worst), np.nan, worst)
-    return Measurement(dtype, x, rows, curves)
+                progress(f"{op.name} {dtype} {name}: {impl.label}")
+                worst = np.full(args[0].size, -np.inf)
+                for group, out in group_identical({m: impl(derivative, m, *args) for m in modes}):
+                    c = classify(out, exact, *args, **(
+                        {"expected": ref.rounded, "ulps": ref.ulp_errors(out)} if ref else {}))
+                    rows.append(Row(op.name, impl.label, impl.role, dtype, name, group, Stats.of(c)))
+                    np.fmax(worst, np.where(c.flushed, np.nan, c.ulps), out=worst)
+                if op.arity == 1:
+                    curves[(impl.label, derivative)] = np.where(np.isneginf(worst), np.nan, worst)
+    return Measurement(op.name, dtype, args, counts or {}, rows, curves)
+
+
+#: The tutorial's inputs for its comparison of first derivatives.
+TUTORIAL_X = (-10.0, 0.0, 10.0, 80.0, 100.0)
+
+
+def tutorial_table(op: OpSpec, impls: list[Implementation], dtypes) -> dict:
+    """First derivatives (reverse mode) at :data:`TUTORIAL_X`, per dtype, and the exact value."""
+    import reference
+
+    chosen = [i for i in impls if (1, "reverse") in i.derivatives]
+    entries = []
+    for dtype in dtypes:
+        x = np.array(TUTORIAL_X, dtype)
+        exact = reference.correctly_rounded(op.reference(1), x)
+        with x64_for(dtype):
+            got = [i(1, "reverse", x) for i in chosen]
+        entries += [{"dtype": dtype, "x": str(x[k]), "exact": str(exact[k]),
+                     "values": [str(g[k]) for g in got]} for k in range(x.size)]
+    return {"labels": [i.label for i in chosen], "entries": entries}

@@ -3,9 +3,10 @@
 A report is a plain dict (what :func:`properties.report.cli.build_report`
 returns and ``--format json`` prints):
 
-- ``header``: a dict of name -> text (target, variants, JAX, backend, x64, inputs, ...);
-- ``rows``: :meth:`properties.report.measure.Row.to_json` dicts;
-- ``tutorial``: the tutorial's comparison, first derivatives at a few inputs;
+- ``header``: a dict of name -> text (target, peers, JAX, backend, x64, references, ...);
+- ``rows``: :meth:`properties.report.measure.Row.to_json` dicts, one table per (op, dtype);
+- ``inputs``: per ``"<op> <dtype>"``, the inputs of each regime (optional);
+- ``tutorial``: the tutorial's comparison, first derivatives at a few inputs (or None);
 - ``notes``: lines printed under the tables (legend, subnormal policy).
 """
 
@@ -16,28 +17,32 @@ import math
 
 import numpy as np
 
+from properties.classify import format_inputs
+
 MODE_ABBREV = {"value": "value", "reverse": "rev", "forward": "fwd",
                "reverse-over-reverse": "rev-rev", "forward-over-forward": "fwd-fwd",
                "forward-over-reverse": "fwd-rev"}
-COLUMNS = ("implementation", "order", "mode", "max ULP", "at x", "CR", ">1 ULP",
-           ">2 ULP", "nonfinite", "subnormal", "flushed")
+COLUMNS = ("implementation", "derivative", "mode", "max ULP", "at", "CR", ">1 ULP",
+           ">2 ULP", "flushed", "nonfinite", "other", "subnormal")
 LEGEND = [
-    "max ULP: worst |got - exact| / ulp(exact), at input 'at x'; CR: share of results "
-    "equal to the correctly rounded value.",
-    "nonfinite: inf/nan returned for a finite input with a finite exact value.",
-    "subnormal: results whose exact value is below the smallest normal and does not "
-    "round to 0; flushed: those returned as 0 (the backend flushes subnormals).",
-    "Flushed results are left out of every ULP figure (max ULP, CR, >1, >2).",
-    "Modes with bitwise identical results share a row (rev=fwd).",
-    "Ops after softplus: mpmath reference at every input (special values and pairs, "
-    "sweeps, random bits, pairs near where the value is 0); derivative dx is the "
+    "Every result is judged as in the suite (properties.classify): judged by its ULP error, "
+    "or counted apart as flushed, nonfinite or other.",
+    "max ULP: worst |got - exact| / ulp(exact) of the judged results, at the inputs 'at'; "
+    "CR: share of judged results equal to the correctly rounded value; >1, >2: judged "
+    "results more than 1, 2 ULP off.",
+    "flushed: 0 where the exact value is below the smallest normal, or the result at a "
+    "subnormal input read as 0 (the backend flushes subnormals: FTZ/DAZ).",
+    "nonfinite: inf/nan where the correctly rounded value is finite (at any input, "
+    "infinite ones included); other: finite where it is inf/nan, or nan for inf and "
+    "inf for nan.",
+    "subnormal: results whose exact value is nonzero and below the smallest normal.",
+    "Modes with bitwise identical results share a row (rev=fwd); derivative dx is the "
     "partial in x, dxy the mixed second partial.",
 ]
 
 
-def format_ulp(v: float) -> str:
-    if isinstance(v, str):
-        v = float(v)
+def format_ulp(v) -> str:
+    v = float(v)
     if math.isinf(v):
         return "inf" if v > 0 else "-"
     if v >= 1e4:
@@ -45,19 +50,14 @@ def format_ulp(v: float) -> str:
     return f"{v:.3f}" if v < 10 else f"{v:.1f}"
 
 
-def format_x(v, dtype: str) -> str:
-    if v is None:
-        return "-"
-    return str(np.dtype(dtype).type(float(v)))
-
-
 def _cells(row: dict) -> list[str]:
     share = row["correctly_rounded"] / row["judged"] if row["judged"] else math.nan
+    at = None if row["at_max"] is None else tuple(float(v) for v in row["at_max"])
     return [row["implementation"], row["derivative"],
-            "=".join(MODE_ABBREV[m] for m in row["modes"]),
-            format_ulp(row["max_ulp"]), format_x(row["x_at_max"], row["dtype"]),
-            f"{100 * share:.2f}%", str(row["over_1"]), str(row["over_2"]),
-            str(row["nonfinite"]), str(row["subnormal"]), str(row["flushed"])]
+            "=".join(MODE_ABBREV[m] for m in row["modes"]), format_ulp(row["max_ulp"]),
+            format_inputs(at, row["dtype"]), f"{100 * share:.2f}%", str(row["over_1"]),
+            str(row["over_2"]), str(row["flushed"]), str(row["nonfinite"]),
+            str(row["finite_for_nonfinite"] + row["nan_mismatch"]), str(row["subnormal"])]
 
 
 def _aligned(header: list[str], body: list[list[str]]) -> list[str]:
@@ -71,78 +71,44 @@ def _aligned(header: list[str], body: list[list[str]]) -> list[str]:
     return [line(header), line(["-" * w for w in widths])] + [line(r) for r in body]
 
 
-def _row_groups(report: dict):
-    """Rows by dtype, then order, as they appear (target first within each)."""
-    dtypes = list(dict.fromkeys(r["dtype"] for r in report["rows"]))
-    for dtype in dtypes:
-        rows = [r for r in report["rows"] if r["dtype"] == dtype]
-        rows.sort(key=lambda r: r["order"])  # stable: implementation order kept
-        yield dtype, rows
-
-
-def _tutorial_cells(report: dict) -> tuple[list[str], list[list[str]]]:
-    t = report["tutorial"]
-    header = ["dtype", "x", "exact"] + t["labels"]
-    body = [[e["dtype"], e["x"], e["exact"]] + e["values"] for e in t["entries"]]
-    return header, body
-
-
-OP_COLUMNS = ("implementation", "derivative", "mode", "max ULP", "at", "CR", ">1 ULP",
-              ">2 ULP", "nonfinite", "subnormal", "flushed")
-
-
-def _op_cells(row: dict) -> list[str]:
-    share = row["correctly_rounded"] / row["judged"] if row["judged"] else math.nan
-    return [row["implementation"], row["derivative"],
-            "=".join(MODE_ABBREV[m] for m in row["modes"]),
-            format_ulp(row["max_ulp"]), row["at"], f"{100 * share:.2f}%", str(row["over_1"]),
-            str(row["over_2"]), str(row["nonfinite"]), str(row["subnormal"]), str(row["flushed"])]
-
-
-def _op_groups(report: dict):
-    """Op rows by (op, dtype), as measured (target first within each)."""
-    rows = report.get("op_rows") or []
-    for key in dict.fromkeys((r["op"], r["dtype"]) for r in rows):
-        yield key, [r for r in rows if (r["op"], r["dtype"]) == key]
-
-
-def to_text(report: dict) -> str:
-    """The terminal table."""
-    out = [f"{k}: {v}" for k, v in report["header"].items()]
-    for dtype, rows in _row_groups(report):
-        out += ["", f"== softplus {dtype} =="]
-        out += _aligned(list(COLUMNS), [_cells(r) for r in rows])
-    if report.get("tutorial"):
-        out += ["", "== The tutorial's comparison: first derivative (reverse mode) =="]
-        out += _aligned(*_tutorial_cells(report))
-    for (op, dtype), rows in _op_groups(report):
-        out += ["", f"== {op} {dtype} ({rows[0]['n']} inputs) =="]
-        out += _aligned(list(OP_COLUMNS), [_op_cells(r) for r in rows])
-    out += [""] + report["notes"]
-    return "\n".join(out) + "\n"
-
-
 def _md_table(header: list[str], body: list[list[str]]) -> list[str]:
     esc = [[c.replace("|", "\\|") for c in r] for r in [header] + body]
     return (["| " + " | ".join(esc[0]) + " |", "|" + "---|" * len(header)]
             + ["| " + " | ".join(r) + " |" for r in esc[1:]])
 
 
+def _tables(report: dict):
+    """(title, header, body) per table: each (op, dtype) as measured, the tutorial's
+    comparison after the first op's."""
+    rows = report["rows"]
+    groups = list(dict.fromkeys((r["op"], r["dtype"]) for r in rows))
+    for i, (op, dtype) in enumerate(groups):
+        mine = [r for r in rows if (r["op"], r["dtype"]) == (op, dtype)]
+        counts = report.get("inputs", {}).get(f"{op} {dtype}", {})
+        regimes = "".join(f", {k} {v}" for k, v in counts.items())
+        yield f"{op} {dtype} ({mine[0]['n']} inputs{regimes})", list(COLUMNS), [_cells(r) for r in mine]
+        last_of_first = i + 1 == len(groups) or groups[i + 1][0] != groups[0][0]
+        if report.get("tutorial") and op == groups[0][0] and last_of_first:
+            t = report["tutorial"]
+            yield ("The tutorial's comparison: first derivative (reverse mode)",
+                   ["dtype", "x", "exact"] + t["labels"],
+                   [[e["dtype"], e["x"], e["exact"]] + e["values"] for e in t["entries"]])
+
+
+def to_text(report: dict) -> str:
+    """The terminal tables."""
+    out = [f"{k}: {v}" for k, v in report["header"].items()]
+    for title, header, body in _tables(report):
+        out += ["", f"== {title} =="] + _aligned(header, body)
+    return "\n".join(out + [""] + report["notes"]) + "\n"
+
+
 def to_markdown(report: dict) -> str:
-    """Markdown: the header as a list, one table per dtype, the tutorial's table."""
-    out = ["# Conformance report", ""]
-    out += [f"- **{k}**: {v}" for k, v in report["header"].items()]
-    for dtype, rows in _row_groups(report):
-        out += ["", f"## softplus {dtype}", ""]
-        out += _md_table(list(COLUMNS), [_cells(r) for r in rows])
-    if report.get("tutorial"):
-        out += ["", "## The tutorial's comparison: first derivative (reverse mode)", ""]
-        out += _md_table(*_tutorial_cells(report))
-    for (op, dtype), rows in _op_groups(report):
-        out += ["", f"## {op} {dtype} ({rows[0]['n']} inputs)", ""]
-        out += _md_table(list(OP_COLUMNS), [_op_cells(r) for r in rows])
-    out += [""] + [f"- {n}" for n in report["notes"]]
-    return "\n".join(out) + "\n"
+    """Markdown: the header as a list, then the tables."""
+    out = ["# Conformance report", ""] + [f"- **{k}**: {v}" for k, v in report["header"].items()]
+    for title, header, body in _tables(report):
+        out += ["", f"## {title}", ""] + _md_table(header, body)
+    return "\n".join(out + [""] + [f"- {n}" for n in report["notes"]]) + "\n"
 
 
 def to_json(report: dict) -> str:
@@ -158,7 +124,8 @@ FORMATS = {"text": to_text, "markdown": to_markdown, "json": to_json}
 
 def plot(measurements, path: str, *, roles: dict[str, str] | None = None,
          title: str = "") -> None:
-    """ULP error against x: one panel per (order, dtype), one line per implementation.
+    """ULP error against x of unary measurements (one op): one panel per (order,
+    dtype), one line per implementation.
 
     x over the band where formulas switch branches and exp under/overflows
     (``|x| <= 1.1 log(max)``; the whole range is in the table); ULP error on a
@@ -182,8 +149,9 @@ def plot(measurements, path: str, *, roles: dict[str, str] | None = None,
     roles = roles or {}
     for col, m in enumerate(measurements):
         width = 1.1 * math.log(float(np.finfo(m.dtype).max))
-        finite = np.abs(m.x) <= width  # the band; outside it, see the table
-        t = m.x[finite].astype(np.float64)  # sorted ascending
+        x = m.inputs[0]
+        finite = np.abs(x) <= width  # the band; outside it, see the table
+        t = x[finite].astype(np.float64)  # sorted ascending
         starts = np.unique(np.searchsorted(t, np.linspace(-width, width, 300)))
         starts = starts[starts < t.size]
         for row, order in enumerate(orders):

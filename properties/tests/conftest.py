@@ -10,8 +10,7 @@ import pytest
 
 from properties import backend
 from properties.ops import OPS
-from properties.assertions import derivative_label
-from properties.evaluate import derivatives_for
+from properties.evaluate import derivative_label, derivatives_for
 from properties.target import VARIANT_MODES, VARIANTS
 
 
@@ -63,10 +62,18 @@ def budgets(pytestconfig):
     return pytestconfig.conformance_budgets
 
 
+@pytest.fixture(scope="session")
+def flush_allowed_for(pytestconfig):
+    """dtype -> whether a flushed result passes (properties.classify), by the run's
+    subnormal policy: never with ``--subnormals strict``, else where the backend flushes."""
+    strict = pytestconfig.getoption("subnormals") == "strict"
+    return lambda dtype: not strict and backend.flushes_subnormals(dtype)
+
+
 @pytest.fixture
-def flush_allowed(pytestconfig, dtype):
-    """Whether a flushed subnormal result passes, by the run's subnormal policy."""
-    return pytestconfig.getoption("subnormals") == "auto" and backend.flushes_subnormals(dtype)
+def flush_allowed(flush_allowed_for, dtype):
+    """Whether a flushed result passes in this test's dtype."""
+    return flush_allowed_for(dtype)
 
 
 @pytest.fixture

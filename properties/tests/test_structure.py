@@ -3,8 +3,9 @@
 6. Output dtypes equal input dtypes for values and every derivative; weakly
    typed Python floats behave as they do for ``jax.nn.softplus``.
 7. The custom rules agree with autodiff of a stable formulation
-   (``jnp.logaddexp(x, 0)``) where that autodiff is accurate, and pass
-   ``jax.test_util.check_grads`` to order 2 in every mode the variant supports.
+   (:func:`stable_formulation`: softplus by branches, not ``jnp.logaddexp(x, 0)``)
+   where that autodiff is accurate, and pass ``jax.test_util.check_grads`` to
+   order 2 in every mode the variant supports.
 8. The ``custom_vjp`` residuals are at most one array of x's size.
 """
 

@@ -1,5 +1,10 @@
 r"""A certified fast reference for softplus and its derivatives at float32 inputs.
 
+An op may offer such a reference in :data:`FLOAT32`: a function of float32
+inputs and derivative orders returning one :class:`Reference` per order. The
+report and the exhaustive sweep (:mod:`properties.sweep`) then use it instead
+of mpmath, and judge with :func:`properties.classify.classify` as elsewhere.
+
 Every float32 is exact in float64, so the value and derivatives are evaluated
 in float64 with NumPy, vectorised, through :math:`e = e^{-|x|} \in [0, 1]`:
 
@@ -10,9 +15,8 @@ in float64 with NumPy, vectorised, through :math:`e = e^{-|x|} \in [0, 1]`:
    \quad \sigma(x) = \begin{cases} r & x \ge 0 \\ e\,r & x < 0 \end{cases},
    \quad \sigma(x)\sigma(-x) = e\,r^2 .
 
-:math:`e`, :math:`L`, :math:`r` and :math:`e r^2` depend on :math:`|x|` only, so
-the exhaustive sweep evaluates them once for a chunk of positive inputs and the
-matching chunk of negative ones.
+:math:`e`, :math:`L`, :math:`r` and :math:`e r^2` depend on :math:`|x|` only, and
+are evaluated once for every order asked for.
 
 **Error bound.** Let :math:`u = 2^{-53}` (one rounding) and :math:`\delta = 2^{-50}`,
 the assumed relative error of NumPy's float64 ``exp`` and ``log1p`` (4 ulp; the
@@ -47,9 +51,8 @@ function's shape does (:math:`\sigma(x) < 1` for finite :math:`x \ge 0`,
 :math:`\sigma(x)\sigma(-x) \le 1/4`, softplus(x) > x), or else mpmath at 256 bits.
 
 >>> x = np.array([-100.0, 0.0, 20.0], np.float32)
->>> ref = reference_f32(x, order=1)
->>> ref.rounded
-array([3.7200760e-44, 5.0000000e-01, 1.0000000e+00], dtype=float32)
+>>> softplus_f32(x, orders=(1,))[1].rounded.tolist()
+[3.783505853677006e-44, 0.5, 1.0]
 """
 
 from __future__ import annotations
@@ -65,9 +68,8 @@ ABS_BOUND = 2.0 ** -1000
 #: The half-width used to certify: twice the bound, covering the rounding of the ends.
 _CHECK = 2 * REL_BOUND
 
-#: Below this, e^-|x| is 0 in float64 (exp(-745.2) rounds to 0): no exp needed.
+#: From here on, e^-|x| is 0 in float64 (exp(-745.2) rounds to 0): no exp needed.
 _EXP_ZERO_FROM = 1024.0
-_F32_TINY_EXP = -126
 _F32_MIN_ULP_EXP = -149
 
 
@@ -101,18 +103,15 @@ class Reference:
         """The float32 ulp of the exact value (float64): 2**max(E - 23, -149)."""
         return _pow2(np.maximum(self.exponent.astype(np.int64) - 23, _F32_MIN_ULP_EXP))
 
-    def subnormal(self) -> np.ndarray:
-        """Exact value below the smallest normal whose correctly rounded result is not 0."""
-        return (self.exponent < _F32_TINY_EXP) & (self.rounded != 0)
+    def ulp_errors(self, actual: np.ndarray) -> np.ndarray:
+        """:func:`ulp_errors` of ``actual`` against this reference."""
+        return ulp_errors(actual, self)
 
 
-def parts(a: np.ndarray, *, exp_is_zero: bool = False) -> Parts:
-    """The float64 pieces at ``a = |x|`` (float64, >= 0 or nan).
-
-    ``exp_is_zero`` (the caller knows every ``a >= 1024``) skips ``exp``, whose
-    underflow path is slow.
-    """
-    if exp_is_zero:
+def parts(a: np.ndarray) -> Parts:
+    """The float64 pieces at ``a = |x|`` (float64, >= 0 or nan); ``exp`` is skipped
+    (its underflow path is slow) where every ``a`` is at least 1024."""
+    if not (a < _EXP_ZERO_FROM).any():
         e = np.zeros_like(a)
         e[np.isnan(a)] = np.nan
         return Parts(a, e, e.copy(), np.where(np.isnan(a), np.nan, 1.0), e.copy())
@@ -241,15 +240,25 @@ def _mp_exponents(fn, xs: np.ndarray) -> np.ndarray:
     return out
 
 
-def reference_f32(x: np.ndarray, order: int) -> Reference:
-    """The certified reference for the ``order``-th derivative at any float32 array ``x``."""
+def softplus_f32(x: np.ndarray, orders=(0, 1, 2)) -> dict[int, Reference]:
+    """The certified reference for each derivative order at any float32 array ``x`` (flattened)."""
     x = np.asarray(x, np.float32).reshape(-1)
-    with np.errstate(invalid="ignore"):  # signalling nans among random bit patterns
+    with np.errstate(invalid="ignore", over="ignore"):  # signalling nans among random bits
         a = np.abs(x).astype(np.float64)
         p = parts(a)
         negative = np.signbit(x)
-        y = np.where(negative, assemble(p, order, True), assemble(p, order, False))
-        return certify(x, y, order)
+        return {order: certify(x, np.where(negative, assemble(p, order, True),
+                                           assemble(p, order, False)), order)
+                for order in orders}
+
+
+def reference_f32(x: np.ndarray, order: int) -> Reference:
+    """The certified reference for the ``order``-th derivative at float32 ``x``."""
+    return softplus_f32(x, (order,))[order]
+
+
+#: op name -> certified fast reference at float32 inputs: ``f(x, orders) -> {order: Reference}``.
+FLOAT32 = {"softplus": softplus_f32}
 
 
 def ulp_errors(actual: np.ndarray, ref: Reference) -> np.ndarray:
