@@ -18,13 +18,16 @@ it prints ``time(impl) / time(jax.nn.softplus, same operation)``. The row ``x*2`
 is the memory floor (read ``x``, write one array), shown for context as its
 ratio to ``jax.nn.softplus``'s value. Everything is jitted and warmed up; the
 implementations are timed in interleaved rounds and the minimum over rounds is
-used, which is the statistic least disturbed by other load on the machine.
+used, which is the statistic least disturbed by other load on the machine;
+each cell shows ``min-ratio/median-ratio`` (the ratio of the minima over rounds,
+then of the medians), so a cell whose two figures disagree was disturbed.
 Absolute times are printed only as a note; compare the ratios.
 """
 
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -48,21 +51,29 @@ def _operations(f):
 
 
 def _time_all(fns, x, *, rounds, inner):
-    """Minimum seconds per call of each jitted fn, in interleaved rounds."""
+    """``[min, median]`` seconds per call of each jitted fn over interleaved rounds
+    (each round calls every fn ``inner`` times and keeps the fastest)."""
     import jax
 
     jitted = {k: jax.jit(f) for k, f in fns.items()}
     for f in jitted.values():  # compile and warm up
         f(x).block_until_ready()
         f(x).block_until_ready()
-    best = dict.fromkeys(jitted, float("inf"))
+    times = {k: [] for k in jitted}
     for _ in range(rounds):
         for k, f in jitted.items():
+            best = float("inf")
             for _ in range(inner):
                 t0 = time.perf_counter()
                 f(x).block_until_ready()
-                best[k] = min(best[k], time.perf_counter() - t0)
-    return best
+                best = min(best, time.perf_counter() - t0)
+            times[k].append(best)
+    return {k: [min(v), statistics.median(v)] for k, v in times.items()}
+
+
+def ratio_cell(t, base, width=13):
+    """``min/median`` ratio of two ``[min, median]`` timings, right-aligned."""
+    return f"{t[0] / base[0]:.3f}/{t[1] / base[1]:.3f}".rjust(width)
 
 
 def worker(dtype_name, quick):
@@ -99,18 +110,19 @@ def _table(report):
     dtype = report["dtype"]
     for n, res in report["results"].items():
         base = res["jax.nn.softplus"]
-        lines.append(f"\n{dtype}, n = {int(n):.0e}   (jax.nn.softplus: value "
-                     + ", ".join(f"{op} {base[op] * 1e3:.2f} ms" for op in OPS[1:]).join(
-                         [f"{base['value'] * 1e3:.2f} ms, ", ")"]))
-        lines.append(f"  {'ratio to jax.nn.softplus':28s}" + "".join(f"{op:>11s}" for op in OPS))
+        lines.append(f"\n{dtype}, n = {int(n):.0e}   (jax.nn.softplus, min: value "
+                     + ", ".join(f"{op} {base[op][0] * 1e3:.2f} ms" for op in OPS[1:]).join(
+                         [f"{base['value'][0] * 1e3:.2f} ms, ", ")"]))
+        lines.append(f"  {'ratio (min/median)':28s}" + "".join(f"{op:>13s}" for op in OPS))
         for name in (*IMPLS, FLOOR):
             row = res[name]
-            cells = "".join(f"{row[op] / base[op]:11.3f}" if op in row else f"{'':11s}" for op in OPS)
+            # the floor is a ratio to jax.nn.softplus's value
+            cells = "".join(ratio_cell(row[op], base[op]) if op in row else f"{'':13s}" for op in OPS)
             lines.append(f"  {name:28s}{cells}")
     return "\n".join(lines)
 
 
-def drive(script, description, worker_fn, table):
+def drive(script, description, worker_fn, table, ops=None):
     """The command line of a benchmark script: each dtype runs in its own process
     (``--worker``, with its x64 mode), which prints a JSON report that ``table``
     renders as ratios."""
@@ -118,17 +130,23 @@ def drive(script, description, worker_fn, table):
     p.add_argument("--quick", action="store_true", help="10^6 only, few rounds")
     p.add_argument("--dtype", choices=("float32", "float64"), action="append",
                    help="restrict to a dtype (repeatable); default both")
+    if ops:
+        p.add_argument("--op", choices=tuple(ops), action="append",
+                       help="restrict to an op (repeatable); default all")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args()
+    selected = getattr(args, "op", None)
     if args.worker:
-        worker_fn(args.worker, args.quick)
+        worker_fn(args.worker, args.quick, *([selected] if ops else []))
         return
     name = os.path.relpath(os.path.abspath(script), ROOT)
-    print(f"{name}: ratios of min-of-rounds times, jit, CPU" + (" (quick)" if args.quick else ""))
+    print(f"{name}: ratios of times (min/median over rounds), jit, CPU" + (" (quick)" if args.quick else ""))
     for dtype in args.dtype or ("float32", "float64"):
         env = dict(os.environ, JAX_ENABLE_X64="1" if dtype == "float64" else "0")
         cmd = [sys.executable, os.path.abspath(script), "--worker", dtype]
-        proc = subprocess.run(cmd + (["--quick"] if args.quick else []), env=env,
+        cmd += ["--quick"] if args.quick else []
+        cmd += [a for o in selected or () for a in ("--op", o)]
+        proc = subprocess.run(cmd, env=env,
                               capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             sys.exit(f"worker for {dtype} failed:\n{proc.stderr}")

@@ -28,9 +28,9 @@ Sample sets:
     :math:`x` as for ``depth``, :math:`y` on the curve times :math:`1 \pm 2^{-U(5, 45)}`:
     moderate cancellation (float64: the double-double branch).
 ``boundary``
-    pairs where :math:`z \approx c |\max|`, :math:`c \in \{-1/2, 1/2, 1, 2, \pm 2^{-5}\}`
+    pairs where :math:`z \approx c |\max|`, :math:`c \in \{-1/2, 1/2, 1, 2, \pm 2^{-5}, \pm 2^{-12}\}`
     (:math:`\pm 5\%`), :math:`\max \in (-1.45, -10^{-6})`: both sides of the edges of
-    stable_ops' cancellation branch (:math:`|z| < 2|\max|` float64, :math:`2^{-5}|\max|` float32).
+    stable_ops' cancellation branch (:math:`|z| < 2|\max|` float64, :math:`2^{-12}|\max|` float32).
 ``tiny-m``
     :math:`x = -2^{-j}`, :math:`j \in [10, 1021]` (float32: 140), :math:`y` on the curve (+-2 ulps).
 ``random``
@@ -86,9 +86,9 @@ def samples(dtype, n, rng):
     off = rng.choice([-1, 1], xo.size) * 2.0 ** -rng.uniform(5, 45, xo.size)
     out["offset"] = (xd, (on.astype(np.float64) * (1 + off)).astype(dt))
 
-    # boundary: z = c |m| with c in {-1/2, 1/2, 1, 2, +-2^-5} (times 1 +- 5%): e^n = e^z - e^m, n < m
+    # boundary: z = c |m| with c in {-1/2, 1/2, 1, 2, +-2^-5, +-2^-12} (times 1 +- 5%): e^n = e^z - e^m, n < m
     m = -np.exp(rng.uniform(np.log(1e-6), np.log(1.45), n))
-    z = rng.choice([-0.5, 0.5, 1.0, 2.0, -2.0**-5, 2.0**-5], n) * np.abs(m) * rng.uniform(0.95, 1.05, n)
+    z = rng.choice([-0.5, 0.5, 1.0, 2.0, -2.0**-5, 2.0**-5, -2.0**-12, 2.0**-12], n) * np.abs(m) * rng.uniform(0.95, 1.05, n)
     en = np.exp(z) - np.exp(m)
     keep = en > 0
     bn = np.log(en[keep])

@@ -50,7 +50,7 @@ double-double sum (float64), except where the sum cancels: near the curve
 number of ULPs of the small result (it was up to :math:`1.4 \cdot 10^4` ULP in
 float32, :math:`2 \cdot 10^{18}` in float64; ``jnp.logaddexp`` is worse). There,
 for :math:`m = \max(x, y) \in [-1.4, -2^{-900}]` and :math:`|z| < 2|m|` (float64) or
-:math:`2^{-5}|m|` (float32), the value is :math:`\operatorname{log1p}(u)` with
+:math:`2^{-12}|m|` (float32), the value is :math:`\operatorname{log1p}(u)` with
 :math:`u = \operatorname{expm1}(m) + e^{\min(x, y)}` formed from double-double
 (:math:`2^{-104}`) or, for float64 pairs with :math:`|z| < 2^{-42}|m|`, triple-word
 (:math:`2^{-164}`) expansions of the two exponentials, summed error-free; tiny
@@ -64,13 +64,18 @@ diagonal :math:`x = y` the value is :math:`x + \ln 2` with a split :math:`\ln 2`
 (an exact first sum), so it keeps 0.5 ULP where it cancels most
 (:math:`x = y \approx -\ln 2`).
 
-**Cost.** The cancellation branch runs only when some pair of the call needs it
-(``lax.cond``; under ``vmap`` always); in float32 only on the gathered rows of 64
-pairs that hold such a pair, when few do. On :math:`10^6` random pairs
-(:math:`10\,N(0, 1)`, ``benchmarks/bench_ops.py``) about 5% of float64 pairs and
-:math:`10^{-4}` of float32 pairs need it: the value costs about 6x (float64) and
-3-4x (float32) ``jnp.logaddexp``, against 1.1x and 1.6x before; calls whose pairs
-sit near the curve in float64 take the triple-word branch, several times more.
+**Cost.** float32 (and narrower): one fused float64 loop evaluates the fast path
+and marks the pairs it cannot round (the cancellation set, :math:`|z| < 2^{-12}|m|`
+since the fast path's error is :math:`2^{-50}`: about :math:`5 \cdot 10^{-6}` of
+random pairs :math:`10\,N(0, 1)`; pairs whose value depends on a subnormal
+input); a pass over the result finds the rows of 64 that hold a mark, and only
+those are evaluated accurately, 16 rows at a time, in place
+(``benchmarks/bench_ops.py``: 1.2-1.5x ``jnp.logaddexp`` on random pairs, from 3-6x;
+arrays of pairs all near the curve 7-14x). float64: the cancellation branch runs
+only when some pair of the call needs it (``lax.cond``; under ``vmap`` always),
+on the whole array; on :math:`10^6` random pairs about 5% need it and the value
+costs about 4-6x ``jnp.logaddexp``; calls whose pairs sit near the curve take the
+triple-word branch, several times more.
 
 Subnormals: XLA on CPU flushes subnormal results to zero, so derivatives whose
 exact value is subnormal (:math:`|d| \gtrsim 87.3` in float32, 708.4 in float64)
