@@ -418,20 +418,21 @@ def run(rule: Callable, programs: tuple[Program, ...], args: tuple[np.ndarray, .
     """Run every program on ``args`` (flat, padded arrays) in one call.
 
     Returns ``(results, baselines)`` as NumPy arrays. If tracing fails, each program
-    is traced alone and :class:`ProgramError` names the first that raises.
+    is lowered alone and :class:`ProgramError` names the first that raises (some
+    errors, such as an escaped tracer, surface only when lowering).
     """
     try:
         results, baselines = compiled(rule, programs)(*args)
     except Exception as error:  # noqa: BLE001 - find which program, then report it
         for p in programs:
             try:
-                jax.eval_shape(p.build(rule), *args)
+                jax.jit(p.build(rule)).lower(*args)
             except Exception as inner:  # noqa: BLE001
                 first = (str(inner).strip().splitlines() or [""])[0]
                 raise ProgramError(f"{p.name} raised {type(inner).__name__}: {first}") from inner
         first = (str(error).strip().splitlines() or [""])[0]
-        raise ProgramError(f"the untransformed derivatives raised {type(error).__name__}: "
-                           f"{first}") from error
+        raise ProgramError(f"the programs raised {type(error).__name__} together, though none "
+                           f"did alone (state shared between traces?): {first}") from error
     return ({k: np.asarray(v) for k, v in results.items()},
             {k: np.asarray(v) for k, v in baselines.items()})
 
