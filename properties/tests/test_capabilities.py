@@ -25,6 +25,8 @@ import pytest
 from properties import programs
 from properties.assertions import assert_true
 
+pytestmark = pytest.mark.programs  # opt-in, with the programs properties
+
 FORWARD_ONLY = {
     "jax.jvp": lambda f, a: jax.jvp(f, a, tuple(jnp.ones_like(x) for x in a)),
     "jax.jacfwd": lambda f, a: jax.jacfwd(f, argnums=tuple(range(len(a))))(*a),

@@ -26,6 +26,13 @@ all programs of a property in one compiled call (:mod:`properties.programs`):
     ``grad`` over rows) are ``grad`` of the sum, bit for bit.
 
 Every result is also within the ULP budget of the correctly rounded reference.
+
+Cost: opt-in (``pytest -m programs``). One compilation per property, rule and
+dtype is still about 90 s of CPU for stable_ops (2 cores, shared, noisy):
+``lax.scan``/``lax.cond`` bodies with logaddexp's float64 kernel take 24-34 s
+per case, the primals of logaddexp float64 (five copies of its value kernel,
+which XLA does not merge because of the ``lax.cond`` inside) 10 s; the default
+run has 3 s of its 120 s left.
 """
 
 import numpy as np
@@ -35,6 +42,8 @@ from properties import programs
 from properties.assertions import (assert_true, assert_within_budget, compare, derivative_label,
                                    repro_line)
 from properties.evaluate import order_of
+
+pytestmark = pytest.mark.programs  # opt-in: about 90 s of CPU (see the module docstring)
 
 #: How many failing programs a message lists in full.
 MAX_PROGRAMS = 4
