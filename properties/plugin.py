@@ -85,6 +85,8 @@ def _selected_dtypes(config) -> tuple[str, ...]:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "exhaustive: sweeps every float32 input (run with -m exhaustive)")
+    config.addinivalue_line("markers", "programs: the rule inside real programs and its capabilities "
+                                       "(about 100 s of CPU; run with -m programs)")
     if config.getoption("hypothesis_profile", None) is None:
         settings.load_profile(default_profile())
     try:
@@ -121,13 +123,23 @@ def pytest_report_header(config):
     return lines
 
 
+#: Opt-in markers: what they cost, in the skip reason.
+_OPT_IN = {
+    "exhaustive": "exhaustive sweep: run with -m exhaustive",
+    "programs": "the rule inside real programs (remat, control flow, linearize, Jacobians) and its "
+                "capabilities: about 100 s of CPU, over the default run's budget; run with -m programs",
+}
+
+
 def pytest_collection_modifyitems(config, items):
-    if "exhaustive" in (config.getoption("markexpr") or ""):
-        return
-    skip = pytest.mark.skip(reason="exhaustive sweep: run with -m exhaustive")
-    for item in items:
-        if "exhaustive" in item.keywords:
-            item.add_marker(skip)
+    chosen = config.getoption("markexpr") or ""
+    for marker, reason in _OPT_IN.items():
+        if marker in chosen:
+            continue
+        skip = pytest.mark.skip(reason=reason)
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.hookimpl(hookwrapper=True)
