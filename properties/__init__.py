@@ -15,5 +15,13 @@ Roles, one module each, lower layers first (no module imports one above it):
 - :mod:`properties.assertions` -- one checker per kind of property, one message pattern;
 - :mod:`properties.plugin` -- the pytest plugin: options, header, summary;
 - :mod:`properties.tests` -- the properties themselves;
+- :mod:`properties.check` -- :func:`check_rule`, the suite on one rule from any test;
 - :mod:`properties.report` -- the conformance report, ``python -m properties``.
 """
+
+
+def check_rule(rule, **kwargs):
+    """The property suite on one rule, from any test: see :func:`properties.check.check_rule`."""
+    from properties.check import check_rule as run  # imports pytest and JAX only when called
+
+    return run(rule, **kwargs)

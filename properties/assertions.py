@@ -23,6 +23,7 @@ where the backend flushes subnormals, never with ``--subnormals=strict``).
 from __future__ import annotations
 
 import math
+import sys
 from typing import Callable
 
 import numpy as np
@@ -70,7 +71,7 @@ def _targeting() -> bool:
 
 
 def assert_within_budget(c: Comparison, *, what: str, rule: str, derivative: str,
-                         budget: float, flush_allowed: bool,
+                         budget: float | np.ndarray, flush_allowed: bool,
                          repro: Callable[[int], str] | None = None) -> None:
     """Fail if any element of ``c`` is more than ``budget`` ULPs from the exact value.
 
@@ -93,7 +94,7 @@ def assert_within_budget(c: Comparison, *, what: str, rule: str, derivative: str
                        zip(("x", "y", "z"), c.inputs))
         why = _diagnosis(c, i)
         lines.append(f"out={_show(c.got[i])}, but should be {_show(c.expected[i])} at {at}: "
-                     f"{c.ulps[i]:.4g} ULP > budget {budget:g} ULP"
+                     f"{c.ulps[i]:.4g} ULP > budget {float(np.broadcast_to(budget, c.ulps.shape)[i]):g} ULP"
                      + (f" ({why})" if why else ""))
     head = (f"{what}: {failing.size} of {c.got.size} elements outside the budget"
             + (f"; worst {MAX_LISTED} shown" if failing.size > MAX_LISTED else ""))
@@ -111,8 +112,13 @@ def assert_true(condition: bool, message: str) -> None:
 def repro_line(*, module: str, rule: str, dtype: str, x, expression: str) -> str:
     """A shell line that recomputes one result, with the x64 mode of ``dtype``.
 
-    ``x``: the input, or a tuple of inputs (``x``, ``y``) for a binary rule."""
+    ``x``: the input, or a tuple of inputs (``x``, ``y``) for a binary rule. A target
+    module made by :func:`properties.check_rule` names, in ``__repro__``, where the
+    rule itself can be imported from; the line imports it from there."""
     x64 = 1 if dtype == "float64" else 0
+    source = getattr(sys.modules.get(module), "__repro__", None)  # check_rule's own targets
+    if source is not None:
+        module, rule = source
     values = x if isinstance(x, tuple) else (x,)
     assign = "; ".join(f"{name} = np.{dtype}(float.fromhex('{float(v).hex()}'))"
                        for name, v in zip("xyz", values))
@@ -122,7 +128,7 @@ def repro_line(*, module: str, rule: str, dtype: str, x, expression: str) -> str
 
 
 def assert_rule_within_budget(*, target: str, op, variant: str, rule: Callable,
-                              derivative=None, mode: str, x, budget: float,
+                              derivative=None, mode: str, x, budget: float | np.ndarray,
                               flush_allowed: bool, prop: str = "", order=None) -> Comparison:
     """Evaluate ``rule``'s derivative in ``mode`` at every element of ``x`` and assert
     it is within ``budget`` ULPs of ``op``'s exact derivative.

@@ -62,7 +62,7 @@ def special_values(dtype, op: OpSpec | None = None) -> np.ndarray:
              info.smallest_normal, info.max, 1 / info.eps, 1 / info.eps * 2]
     values += [s * float(e) for e in edges for s in (1, -1)]
     if op is not None:
-        values += [s * p for p in op.branch_points[name] for s in (1, -1)]
+        values += [s * p for p in op.branch_points.get(name, ()) for s in (1, -1)]
     values += [math.inf, -math.inf, math.nan]
     out, seen = [], set()
     for v in np.array(values, dtype=name):

@@ -56,7 +56,7 @@ Guarantees
   least ``EXACT_CONFIRMATION_PRECISION`` (8192) bits.  See
   :mod:`reference.rounding` for the argument.
 * ``ExactPlus(head, tail)``, returned by ``fn``, keeps an exact head apart from
-  a tail: values within ``2**-10000`` of a power of two
+  a tail: values within ``2**-20000`` of a power of two
   (:math:`\sigma(10^{19}) = 1 - e^{-10^{19}}`) then have a certain ulp, and
   :func:`ulp_error` answers there too.
 * ``nan`` where ``fn`` is undefined (a nan result, or complex with nonzero

@@ -129,8 +129,13 @@ GUARD_BITS = 32
 ERROR_SLACK_BITS = 8
 """The floor of an enclosure: ``2**ERROR_SLACK_BITS`` ulps of the working precision."""
 
-MAX_WORKING_PRECISION = 10_000
-"""Working precision (bits) beyond which :class:`PrecisionCapExceeded` is raised."""
+MAX_WORKING_PRECISION = 20_000
+"""Working precision (bits) beyond which :class:`PrecisionCapExceeded` is raised.
+
+High enough for one step past :data:`EXACT_CONFIRMATION_PRECISION` (16437 bits for
+float64): a derived derivative just below a power of two (softplus'' at the smallest
+subnormal is ``1/4 - 2**-2152``) is decided only there, once the estimate at 8245
+bits bounds the one at 16437."""
 
 ZERO_PROBE_EXPONENT = -100_000
 """A zero input is probed at ``±2**ZERO_PROBE_EXPONENT`` to decide the sign of an exact zero result."""
