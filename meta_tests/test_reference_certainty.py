@@ -157,3 +157,15 @@ def test_arb_twin_agrees_with_verified_mpmath_binary(fn, dtype):
     same = (twin == verified) | (np.isnan(twin) & np.isnan(verified))
     assert same.all(), (f"out={twin[~same][:5]}, but should be {verified[~same][:5]} "
                         f"[{fn.__name__}, x={x[~same][:5]}, y={y[~same][:5]}]")
+
+
+def test_ulp_error_answers_beyond_the_largest_float():
+    """erfcx(-4e20) = e^(1.6e41) erfc(-4e20): far beyond float32's max, yet the distance
+    of max (enormous) and of inf (0: the exact value overflows to it) are both decided."""
+    def erfcx(x):
+        return mpmath.exp(x * x) * mpmath.erfc(x)
+
+    x = np.full(2, -4e20, F32)
+    got = reference.ulp_error(np.array([np.finfo(F32).max, np.inf], F32), erfcx, x)
+    assert got[0] == math.inf and got[1] == 0, f"out={got}, but should be [inf, 0]"
+    assert float(reference.ulp_error(F64(1.0), mpmath.exp, F64(1000.0))) > 1e141

@@ -81,8 +81,15 @@ def _settle_exact(fmt: rounding.FloatFormat):
             abs(low), abs(high)).bit_length() - 1 + bound.scale < fmt.emin
         if (low < 0) != (high < 0) and low and high and not below_normal:
             return None
-        if bound.scale + (2 * bound.radius).bit_length() > exponent - ULP_ERROR_RESOLUTION_BITS:
-            return None
+        width_exponent = bound.scale + (2 * bound.radius).bit_length()
+        if width_exponent > exponent - ULP_ERROR_RESOLUTION_BITS:
+            # Beyond the largest finite value every ulp is the largest binade's, and the
+            # distance from any finite result is about |exact| itself: known to the
+            # enclosure's relative width, which is all a distance that large needs.
+            top = bound.scale + min(abs(low), abs(high)).bit_length() - 1
+            overflowing = (low < 0) == (high < 0) and top > fmt.emax
+            if not (overflowing and width_exponent < top - ULP_ERROR_RESOLUTION_BITS):
+                return None
         return bound.point()
 
     return settle
