@@ -159,13 +159,15 @@ class Findings:
 
 
 def verify(finding: Finding, *, timeout: float = 120) -> bool:
-    """Run the reproduction line; True when it prints ``finding.got`` (same float, or nan)."""
+    """Run the reproduction line; True when it prints ``finding.got`` (the same value in the
+    finding's dtype, whose shortest repr JAX prints; or nan)."""
     out = subprocess.run(finding.repro, shell=True, capture_output=True, text=True, timeout=timeout)
     m = re.search(r"Array\(([-+0-9.e]+|nan|-?inf)", out.stdout)
     if out.returncode != 0 or not m:
         return False
-    v = float(m.group(1))
-    return (math.isnan(v) and math.isnan(finding.got)) or v == finding.got
+    as_dtype = np.dtype(finding.dtype).type
+    v, got = as_dtype(float(m.group(1))), as_dtype(finding.got)
+    return bool((np.isnan(v) and np.isnan(got)) or v == got)
 
 
 def build_audit(*, dtypes: tuple[str, ...], ops: tuple[str, ...] | None = None,
