@@ -26,15 +26,13 @@ import dataclasses
 import math
 import re
 import subprocess
-import sys
 import time
 from typing import Callable
 
 import numpy as np
 
 import reference
-from properties.classify import (CLASS_NAMES, FINITE_FOR_NONFINITE, FLUSHED, JUDGED,
-                                 NAN_MISMATCH, NONFINITE, format_inputs)
+from properties.classify import FINITE_FOR_NONFINITE, FLUSHED, JUDGED, NAN_MISMATCH, NONFINITE
 
 TARGET = "properties.peers.jax_special"
 #: Scale of the report's generated regimes in the audit (special values are kept whole).
@@ -170,16 +168,19 @@ def verify(finding: Finding, *, timeout: float = 120) -> bool:
     return bool((np.isnan(v) and np.isnan(got)) or v == got)
 
 
-def build_audit(*, dtypes: tuple[str, ...], ops: tuple[str, ...] | None = None,
-                scale: float = SCALE, show_progress: bool = True,
+def build_audit(*, dtypes: tuple[str, ...], header: Callable, progress_bar: Callable | None = None,
+                ops: tuple[str, ...] | None = None, scale: float = SCALE,
                 verify_repros: bool = False):
-    """Measure every audited op (or ``ops``) of :data:`TARGET`: (report dict, measurements)."""
+    """Measure every audited op (or ``ops``) of :data:`TARGET`: (report dict, measurements).
+
+    ``header(target, peers, dtypes, measurements, scale)`` and ``progress_bar(total, desc,
+    unit=...)`` are the report's (:mod:`properties.report.cli`), passed in so that this
+    module sits below it."""
     from properties import audit_ops
     from properties.backend import flushes_subnormals
     from properties.budgets import budget as budget_for
     from properties.ops import OPS
     from properties.report import inputs, measure
-    from properties.report.cli import _header, progress_bar
     from properties.report.implementations import implementations
     from properties.report.render import LEGEND
 
@@ -190,7 +191,7 @@ def build_audit(*, dtypes: tuple[str, ...], ops: tuple[str, ...] | None = None,
                          f"{', '.join(audit_ops.NAMES)}")
     specs = [OPS[n] for n in names]
     impls = {op.name: implementations(op.name, TARGET, ()) for op in specs}
-    bar = progress_bar(len(specs) * len(dtypes), "audit", unit="op") if show_progress else None
+    bar = progress_bar(len(specs) * len(dtypes), "audit", unit="op") if progress_bar else None
     findings = Findings(lambda op, order, dt: budget_for(op, order, dt),
                         lambda dt: flushes_subnormals(dt))
     start = time.perf_counter()
@@ -222,7 +223,7 @@ def build_audit(*, dtypes: tuple[str, ...], ops: tuple[str, ...] | None = None,
         for f in found:
             f.verified = verify(f)
     elapsed = time.perf_counter() - start
-    head = _header(TARGET, (), dtypes, measurements, scale)
+    head = header(TARGET, (), dtypes, measurements, scale)
     head["audit"] = (f"{len(specs)} functions with hand-written derivative rules "
                      f"(properties.audit_ops); budget {audit_ops.BUDGET_ULP:g} ULP")
     report = {
@@ -248,23 +249,4 @@ def _label(derivative) -> str:
     return derivative_label(derivative, "").strip()
 
 
-FINDING_COLUMNS = ("op", "dtype", "derivative", "kind", "count", "smallest input", "got",
-                   "expected", "ULP", "modes", "repro")
-
-
-def finding_cells(f: dict) -> list[str]:
-    """One row of the findings table."""
-    from properties.report.render import MODE_ABBREV, format_ulp
-
-    def num(v):
-        v = float(v)
-        return str(np.dtype(f["dtype"]).type(v))
-
-    ok = {None: "", True: " (verified)", False: " (NOT reproduced)"}[f.get("verified")]
-    return [f["op"], f["dtype"], f["derivative"], f["kind"], str(f["count"]),
-            format_inputs(tuple(float(v) for v in f["inputs"]), f["dtype"]), num(f["got"]),
-            num(f["expected"]), format_ulp(f["ulp"]),
-            ",".join(MODE_ABBREV[m] for m in f["modes"]), f["repro"] + ok]
-
-
-__all__ = ["build_audit", "certified", "Finding", "Findings", "verify", "CLASS_NAMES"]
+__all__ = ["build_audit", "certified", "Finding", "Findings", "kind_of", "repro_line", "verify"]

@@ -313,8 +313,9 @@ def main(argv: list[str] | None = None) -> int:
             report, measurements = audit.build_audit(
                 dtypes=tuple(dict.fromkeys(args.dtype or DTYPES)),
                 ops=tuple(o for o in chosen.split(",") if o) or None,
-                scale=args.scale if args.scale != 1.0 else audit.SCALE,
-                show_progress=not args.no_progress, verify_repros=args.verify_repros)
+                scale=args.scale if args.scale != 1.0 else audit.SCALE, header=_header,
+                progress_bar=None if args.no_progress else progress_bar,
+                verify_repros=args.verify_repros)
         else:
             report, measurements = build_report(
                 target=target_name_from_env(args.target),
