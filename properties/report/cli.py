@@ -17,6 +17,7 @@ Examples::
     python -m properties --exhaustive --impl target       # all 2^32 float32 inputs
     python -m properties --exhaustive --impl jax_nn --shard 3/8 --out part3.json
     python -m properties --merge part*.json
+    python -m properties --ops jax --format markdown     # audit JAX's own rules (minutes)
 """
 
 from __future__ import annotations
@@ -158,7 +159,11 @@ def parser() -> argparse.ArgumentParser:
                    help="float32 or float64 (repeatable; default both)")
     p.add_argument("--ops", default=None,
                    help="comma-separated registered ops to report after softplus "
-                        "(default: every registered op; '' for softplus only)")
+                        "(default: every registered op; '' for softplus only); 'jax' audits "
+                        "JAX's own hand-written rules (properties.audit_ops), 'jax:erfcx,logit' "
+                        "some of them")
+    p.add_argument("--verify-repros", action="store_true",
+                   help="with --ops jax: run each finding's reproduction line and mark it")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     p.add_argument("--plot", metavar="FILE.png", help="write ULP error against x (matplotlib)")
     p.add_argument("--scale", type=float, default=1.0,
@@ -302,6 +307,15 @@ def main(argv: list[str] | None = None) -> int:
                                    parts=len(args.merge))
         elif args.exhaustive:
             report = _exhaustive(args)
+        elif args.ops is not None and args.ops.split(":")[0] == "jax":
+            from properties.report import audit
+            chosen = args.ops.partition(":")[2]
+            report, measurements = audit.build_audit(
+                dtypes=tuple(dict.fromkeys(args.dtype or DTYPES)),
+                ops=tuple(o for o in chosen.split(",") if o) or None,
+                scale=args.scale if args.scale != 1.0 else audit.SCALE, header=_header,
+                progress_bar=None if args.no_progress else progress_bar,
+                verify_repros=args.verify_repros)
         else:
             report, measurements = build_report(
                 target=target_name_from_env(args.target),
@@ -315,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.write(render.FORMATS[args.format](report))
     if args.plot and measurements:
         roles = {r["implementation"]: r["role"] for r in report["rows"]}
-        render.plot([m for m in measurements if m.op == FIRST], args.plot, roles=roles,
-                    title=f"{FIRST} ULP error: {report['header']['target']}")
+        first = measurements[0].op
+        render.plot([m for m in measurements if m.op == first and len(m.inputs) == 1],
+                    args.plot, roles=roles,
+                    title=f"{first} ULP error: {report['header']['target']}")
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0

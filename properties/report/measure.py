@@ -78,8 +78,12 @@ def group_identical(results: dict[str, np.ndarray]) -> list[tuple[tuple[str, ...
 
 def measure(op: OpSpec, impls: list[Implementation], args: tuple[np.ndarray, ...],
             counts: dict[str, int] | None = None, *,
-            progress: Callable[[str], None] = lambda step: None) -> Measurement:
-    """Every implementation, derivative and mode of ``op`` at the inputs ``args`` (one dtype)."""
+            progress: Callable[[str], None] = lambda step: None,
+            on_comparison: Callable[[Row, "object"], None] | None = None) -> Measurement:
+    """Every implementation, derivative and mode of ``op`` at the inputs ``args`` (one dtype).
+
+    ``on_comparison(row, comparison)``, if given, sees each row with the elementwise
+    :class:`properties.classify.Comparison` it was counted from (the audit's findings)."""
     dtype = args[0].dtype.name
     fast = fastref.FLOAT32[op.name] if reference_kind(op, dtype) == "fast" else None
     refs = fast(args[0], orders=op.orders) if fast else {}
@@ -98,6 +102,8 @@ def measure(op: OpSpec, impls: list[Implementation], args: tuple[np.ndarray, ...
                     c = classify(out, exact, *args, **(
                         {"expected": ref.rounded, "ulps": ref.ulp_errors(out)} if ref else {}))
                     rows.append(Row(op.name, impl.label, impl.role, dtype, name, group, Stats.of(c)))
+                    if on_comparison is not None:
+                        on_comparison(rows[-1], c)
                     np.fmax(worst, np.where(c.flushed, np.nan, c.ulps), out=worst)
                 if op.arity == 1:
                     curves[(impl.label, derivative)] = np.where(np.isneginf(worst), np.nan, worst)

@@ -95,10 +95,36 @@ def _tables(report: dict):
                    [[e["dtype"], e["x"], e["exact"]] + e["values"] for e in t["entries"]])
 
 
+FINDING_COLUMNS = ("op", "dtype", "derivative", "kind", "count", "smallest input", "got",
+                   "expected", "ULP", "modes", "repro")
+
+
+def finding_cells(f: dict) -> list[str]:
+    """One row of the findings table."""
+    def num(v):
+        v = float(v)
+        return str(np.dtype(f["dtype"]).type(v))
+
+    ok = {None: "", True: " (verified)", False: " (NOT reproduced)"}[f.get("verified")]
+    return [f["op"], f["dtype"], f["derivative"], f["kind"], str(f["count"]),
+            format_inputs(tuple(float(v) for v in f["inputs"]), f["dtype"]), num(f["got"]),
+            num(f["expected"]), format_ulp(f["ulp"]),
+            ",".join(MODE_ABBREV[m] for m in f["modes"]), f["repro"] + ok]
+
+
+
+def _findings(report: dict):
+    """(title, header, body) of the audit's findings table, if the report has one."""
+    if report.get("findings") is None:
+        return
+    yield (f"Findings: {len(report['findings'])} (op, dtype, derivative, class) over budget",
+           list(FINDING_COLUMNS), [finding_cells(f) for f in report["findings"]])
+
+
 def to_text(report: dict) -> str:
     """The terminal tables."""
     out = [f"{k}: {v}" for k, v in report["header"].items()]
-    for title, header, body in _tables(report):
+    for title, header, body in list(_tables(report)) + list(_findings(report)):
         out += ["", f"== {title} =="] + _aligned(header, body)
     return "\n".join(out + [""] + report["notes"]) + "\n"
 
@@ -106,7 +132,7 @@ def to_text(report: dict) -> str:
 def to_markdown(report: dict) -> str:
     """Markdown: the header as a list, then the tables."""
     out = ["# Conformance report", ""] + [f"- **{k}**: {v}" for k, v in report["header"].items()]
-    for title, header, body in _tables(report):
+    for title, header, body in list(_tables(report)) + list(_findings(report)):
         out += ["", f"## {title}", ""] + _md_table(header, body)
     return "\n".join(out + [""] + [f"- {n}" for n in report["notes"]]) + "\n"
 
