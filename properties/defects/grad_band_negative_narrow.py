@@ -1,0 +1,33 @@
+r"""Resembles a backward pass with a wrong coefficient on one short segment of a piecewise kernel, on the negative side: for :math:`-7.3 \le x < -7.2` the gradient is :math:`2^{-21}` relative too low (about 4 ULP in float32).
+
+The segment is 0.1 wide and holds no special value: the dense sweep's band
+grid (every 1/32 in float32) has three points in it.
+"""
+
+import jax
+import jax.numpy as jnp
+
+from properties.defects import expect
+from stable_ops import sigmoid, softplus_jvp  # noqa: F401  (the correct jvp variant)
+from stable_ops._kernels import softplus as _softplus
+
+EXPECTED = expect("test_dense_sweep_within_ulp_budget", variant="vjp",
+                  derivative=(1, "reverse"))
+
+
+@jax.custom_vjp
+def softplus_vjp(x):
+    return _softplus(x)
+
+
+def _fwd(x):
+    return softplus_vjp(x), x  # residual: x
+
+
+def _bwd(x, g):
+    s = sigmoid(x)
+    s = jnp.where((x >= -7.3) & (x < -7.2), s * (1 - 2.0**-21), s)  # DEFECT: the segment
+    return (g * s,)
+
+
+softplus_vjp.defvjp(_fwd, _bwd)
