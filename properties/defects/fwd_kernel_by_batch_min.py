@@ -1,4 +1,4 @@
-r"""Resembles forward passes of a ``custom_vjp`` that choose the residual's kernel for the whole batch (``jnp.min(x)`` against a threshold): the primal alone is right, but ``grad``, ``vjp`` and ``jacrev`` over an empty array raise, since ``min`` of no element is undefined.
+r"""Resembles forward passes of a ``custom_vjp`` that choose the residual's kernel for the whole batch (``jnp.min(x)`` against a threshold): the primal alone is right, but ``grad`` and ``vjp`` over an empty array raise, since ``min`` of no element is undefined.
 
 The reduction is in ``fwd``, which only runs under differentiation; both
 kernels are correct. ``vmap`` over an empty axis never calls ``fwd`` on an

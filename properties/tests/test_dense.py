@@ -9,7 +9,7 @@
    the grid's spacing unvisited (the guarantee is stated in
    :mod:`properties.dense`).
 2. Empty arrays outside ``vmap``: the primal, ``grad`` of the sum, ``vjp``,
-   ``jvp``, ``jacfwd``, ``jacrev`` and ``grad`` of ``grad`` at shapes (0,) and
+   ``jvp``, ``jacfwd`` and ``grad`` of ``grad`` at shapes (0,) and
    (0, 3) trace to the shapes and dtypes they have for an elementwise rule.
    ``vmap`` over no element never calls the rule on an array; a rule that
    reduces over its input (``jnp.max(x)``) fails only here.
@@ -72,7 +72,6 @@ def _apis(rule: Callable, arity: int, forward: bool) -> dict[str, Callable]:
         "primal": rule,
         "grad of the sum": grad,
         "vjp": vjp,
-        "jacrev": jax.jacrev(rule, argnums=argnums),
         "grad of grad": jax.grad(lambda *a: sum(jnp.sum(g) for g in grad(*a)), argnums=argnums),
     }
     if forward:
