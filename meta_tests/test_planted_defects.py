@@ -34,8 +34,8 @@ from properties import backend, defects
 from properties.budgets import BudgetTable
 from properties.ops import SOFTPLUS
 from properties.target import load_target
-from properties.tests import (test_accuracy, test_capabilities, test_programs, test_structure,
-                              test_transforms)
+from properties.tests import (test_accuracy, test_capabilities, test_dense, test_programs,
+                              test_structure, test_transforms)
 
 CATALOGUE = defects.catalogue()
 MUTATION_PROPERTY = "mutation_score"
@@ -47,7 +47,7 @@ HYPOTHESIS = settings(max_examples=15, derandomize=True, database=None, deadline
                       suppress_health_check=list(settings.default.suppress_health_check))
 
 _PROPERTY_MODULES = (test_accuracy, test_transforms, test_structure, test_programs,
-                     test_capabilities)
+                     test_capabilities, test_dense)
 
 
 def _property(name: str):

@@ -1,4 +1,4 @@
-"""Ground truth for float32/float64 numerics: correctly rounded values and ulp errors.
+r"""Ground truth for float32/float64 numerics: correctly rounded values and ulp errors.
 
 The exact value of a function is computed with mpmath and rounded, with
 certainty, into float32 or float64; errors of other implementations are

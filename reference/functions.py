@@ -1,4 +1,4 @@
-"""mpmath definitions of softplus, sigmoid, log_sigmoid, logaddexp and their derivatives.
+r"""mpmath definitions of softplus, sigmoid, log_sigmoid, logaddexp and their derivatives.
 
 Each function takes real arguments (mpmath ``mpf``\ s, or anything
 ``mpmath.mpmathify`` accepts) and returns an ``mpf`` accurate to about one ulp
@@ -9,38 +9,38 @@ exponentials used are of ``-|x|``), and the evaluation carries
 ``±inf`` give the limits.  mpmath has no negative zero: a zero result is ``mpf(0)``.
 
 They are meant as ``fn`` for :func:`reference.correctly_rounded` and
-:func:`reference.ulp_error`.  With :math:`\\sigma(x) = 1 / (1 + e^{-x})`:
+:func:`reference.ulp_error`.  With :math:`\sigma(x) = 1 / (1 + e^{-x})`:
 
 ==================  =================================================  =====  =====
 function            value                                              +inf   -inf
 ==================  =================================================  =====  =====
-``softplus``        :math:`\\log(1 + e^x)`                             +inf   0
-``softplus_d1``     :math:`\\sigma(x)`                                 1      0
-``softplus_d2``     :math:`\\sigma(x)\\sigma(-x)`                      0      0
-``sigmoid``         :math:`\\sigma(x)`                                 1      0
-``sigmoid_d1``      :math:`\\sigma(x)\\sigma(-x)`                      0      0
-``sigmoid_d2``      :math:`\\sigma(x)\\sigma(-x)(1 - 2\\sigma(x))`     0      0
-``log_sigmoid``     :math:`\\log\\sigma(x) = -\\mathrm{softplus}(-x)`  0      -inf
-``log_sigmoid_d1``  :math:`\\sigma(-x)`                                0      1
-``log_sigmoid_d2``  :math:`-\\sigma(x)\\sigma(-x)`                     0      0
+``softplus``        :math:`\log(1 + e^x)`                             +inf   0
+``softplus_d1``     :math:`\sigma(x)`                                 1      0
+``softplus_d2``     :math:`\sigma(x)\sigma(-x)`                      0      0
+``sigmoid``         :math:`\sigma(x)`                                 1      0
+``sigmoid_d1``      :math:`\sigma(x)\sigma(-x)`                      0      0
+``sigmoid_d2``      :math:`\sigma(x)\sigma(-x)(1 - 2\sigma(x))`     0      0
+``log_sigmoid``     :math:`\log\sigma(x) = -\mathrm{softplus}(-x)`  0      -inf
+``log_sigmoid_d1``  :math:`\sigma(-x)`                                0      1
+``log_sigmoid_d2``  :math:`-\sigma(x)\sigma(-x)`                     0      0
 ==================  =================================================  =====  =====
 
-``logaddexp(x, y)`` :math:`= \\log(e^x + e^y)` and its partial derivatives are
+``logaddexp(x, y)`` :math:`= \log(e^x + e^y)` and its partial derivatives are
 functions of two arguments, of the exact difference :math:`d = x - y`:
 
 ======================  ================================================
 function                value
 ======================  ================================================
-``logaddexp``           :math:`\\max(x, y) + \\mathrm{log1p}(e^{-|d|})`
-``logaddexp_dx``        :math:`\\sigma(d)`
-``logaddexp_dy``        :math:`\\sigma(-d)`
-``logaddexp_dxx``       :math:`\\sigma(d)\\sigma(-d)` (also ``logaddexp_dyy``)
-``logaddexp_dxy``       :math:`-\\sigma(d)\\sigma(-d)`
+``logaddexp``           :math:`\max(x, y) + \mathrm{log1p}(e^{-|d|})`
+``logaddexp_dx``        :math:`\sigma(d)`
+``logaddexp_dy``        :math:`\sigma(-d)`
+``logaddexp_dxx``       :math:`\sigma(d)\sigma(-d)` (also ``logaddexp_dyy``)
+``logaddexp_dxy``       :math:`-\sigma(d)\sigma(-d)`
 ======================  ================================================
 
 At infinite arguments (see :func:`logaddexp`): equal infinities are the limit
 along the diagonal :math:`x = y` (:math:`d = 0`: gradient :math:`(1/2, 1/2)`,
-Hessian :math:`\\pm 1/4`); otherwise :math:`d = \\pm\\infty` and the larger
+Hessian :math:`\pm 1/4`); otherwise :math:`d = \pm\infty` and the larger
 argument takes the whole gradient.
 
 Registries: ``*_DERIVATIVES`` are ``(f, f', f'')`` tuples for the unary
