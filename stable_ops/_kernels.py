@@ -219,16 +219,19 @@ def _reduce_narrow(x):
 
 def _exp_neg_abs_narrow(x):
     # T = e^{-a} = 2^k e^r, e^r = 1 + r Q(r): relative error about 2^-51.
-    _, k, r = _reduce_narrow(x)
-    return (1.0 + r * _horner(_EXPM1_OVER_R, r)) * _pow2(k)
+    return _exp_neg_abs_and_complement_narrow(x)[0]
 
 
-def _one_minus_exp_neg_abs_narrow(x):
-    # 1 - T without cancellation: for k = 0 (|x| <= ln2/2, r = -a exactly) as
-    # -(e^r - 1) = a Q(-a); elsewhere 1 - T >= 0.29.
+def _exp_neg_abs_and_complement_narrow(x):
+    r""":math:`T = e^{-|x|}` and :math:`1 - T` from one reduction and one polynomial.
+
+    :math:`1 - T` without cancellation: for :math:`k = 0` (:math:`|x| \le \ln 2/2`,
+    where :math:`r = -a` exactly) as :math:`-(e^r - 1) = a Q(r)` (:math:`+0` at
+    :math:`x = \pm 0`); elsewhere :math:`1 - T \ge 0.29`."""
     a, k, r = _reduce_narrow(x)
-    t = (1.0 + r * _horner(_EXPM1_OVER_R, r)) * _pow2(k)
-    return jnp.where(k == 0, a * _horner(_EXPM1_OVER_R, -a), 1.0 - t)
+    q = _horner(_EXPM1_OVER_R, r)
+    t = (1.0 + r * q) * _pow2(k)
+    return t, jnp.where(k == 0, a * q, 1.0 - t)
 
 
 def _log1p_narrow(t):
@@ -256,10 +259,11 @@ def sigmoid_d1_narrow(x):
 
 
 def sigmoid_d2_narrow(x):
-    t = _exp_neg_abs_narrow(x)
+    # the sign goes on the numerator: a quotient read twice (by a select of it and its
+    # negation) is stored by XLA (8 MB at 10^6) and its loop split in two
+    t, one_minus_t = _exp_neg_abs_and_complement_narrow(x)
     u = 1.0 + t
-    magnitude = t * _one_minus_exp_neg_abs_narrow(x) / (u * u * u)
-    return jnp.where(x > 0, -magnitude, magnitude)
+    return jnp.where(x > 0, -t, t) * one_minus_t / (u * u * u)
 
 
 # -- float64, in double-double -------------------------------------------------
