@@ -750,51 +750,76 @@ def _as_bits(v):
     return lax.bitcast_convert_type(v, jnp.dtype(f"uint{8 * v.dtype.itemsize}"))
 
 
-def _fill_marked(z, x, y, accurate, row=64, chunk=16):
+def _once(pred, fn, z):
+    """``fn(z)`` where the scalar ``pred`` holds, else ``z``, updated in place: a
+    ``while_loop`` of zero or one trip (a ``lax.cond`` copies ``z`` into its result
+    also through an identity branch: 0.2 ms at :math:`10^6` float32)."""
+    return lax.while_loop(lambda s: s[1], lambda s: (fn(s[0]), jnp.zeros((), bool)), (z, pred))[0]
+
+
+def _fill_marked(z, x, y, accurate, row=64, lanes=8, chunk=16, block=128):
     r"""``z`` with each element that holds :func:`_marker` replaced by ``accurate(x, y)``
     there (``x``, ``y``, ``z`` flat, of one size; ``accurate`` elementwise).
 
-    Nothing is evaluated where nothing is marked; for :math:`2^{12}` elements or
-    more, while at most 1/8 of the rows of ``row`` consecutive elements hold a
-    marked one, ``accurate`` runs only on those rows, ``chunk`` rows at a time
-    (a loop, so its cost follows the number of marked rows, not a capacity), and
-    their values are scattered into ``z`` in place; beyond that, on the whole
-    array. The marked rows are found by one pass over ``z`` (the marker's bits:
-    XLA on CPU fuses neither a reduction nor a second output into the loop that
-    computes ``z``) and a ``nonzero`` over the rows (``lax.switch`` picks the
-    branch, so under ``vmap`` every branch runs)."""
+    Nothing is evaluated where nothing is marked. For :math:`2^{12}` elements or
+    more the array is cut into tiles of ``row`` by ``lanes`` consecutive elements
+    and each tile into ``lanes`` groups (its columns, ``row`` elements ``lanes``
+    apart: the flags are a reduction over a non-minor axis, which XLA on CPU
+    vectorises, 0.18 ms at :math:`10^6` float32 against 0.23 for rows of 64, 3 ms
+    against 8 at :math:`10^7`; a run of :math:`L \ge 512` consecutive marked elements
+    still touches only :math:`L/64` groups). While at most 1/8 of the groups hold a
+    marked element, ``accurate`` runs only on those groups, ``chunk`` at a time,
+    found by two ``nonzero`` of size ``chunk`` (over flags of blocks of ``block``
+    groups, then within the chosen blocks), and their values are scattered into
+    ``z`` in place; beyond that, on the whole array. Both stages are while loops,
+    so nothing copies ``z`` and the cost follows the number of marked groups: on
+    random pairs, one pass over ``z`` for the flags. Under ``vmap`` the loops run
+    until every member is done."""
     mark = _marker(z.dtype)
     n = z.size
 
+    def is_marked(v):
+        return _as_bits(v) == mark
+
     def dense(z):
-        marked = _as_bits(z) == mark
-        return jnp.where(marked, accurate(x, y).astype(z.dtype), z)
+        return jnp.where(is_marked(z), accurate(x, y).astype(z.dtype), z)
 
     if n < 2**12:
-        marked = _as_bits(z) == mark
-        return lax.cond(jnp.any(marked), dense, lambda v: v, z)
-    full = n // row
-    marked_rows = jnp.any((_as_bits(z[:full * row]) == mark).reshape(full, row), axis=1)
-    if full * row < n:
-        marked_rows = jnp.concatenate([marked_rows, jnp.any(_as_bits(z[full * row:]) == mark)[None]])
-    rows = marked_rows.size
-    capacity = max(chunk, -(-(rows // 8) // chunk) * chunk)
-    count = jnp.sum(marked_rows, dtype=jnp.int32)
+        return _once(jnp.any(is_marked(z)), dense, z)
+    tile = row * lanes
+    full = n // tile
+    flags = jnp.any(is_marked(z[:full * tile]).reshape(full, row, lanes), axis=1).reshape(-1)
+    if full * tile < n:  # the tail as one more tile, padded with zeros (not marked)
+        tail = jnp.pad(z[full * tile:], (0, tile - (n - full * tile)))
+        flags = jnp.concatenate([flags, jnp.any(is_marked(tail).reshape(row, lanes), axis=0)])
+    groups = flags.size
+    flags = jnp.pad(flags, (0, (-groups) % block))
+    blocks = flags.size // block
+    count = jnp.sum(flags, dtype=jnp.int32)
+    capacity = max(chunk, groups // 8)
+    z = _once(count > capacity, dense, z)
 
-    def sparse(z):
-        index = jnp.nonzero(marked_rows, size=capacity, fill_value=rows)[0]  # rows: past the end
+    def elements(g):
+        # group g: tile g // lanes, column g % lanes; n (dropped) for the fill value
+        e = (g // lanes * tile + g % lanes)[:, None] + lanes * jnp.arange(row)
+        return jnp.where(g[:, None] < groups, e, n).reshape(-1)
 
-        def fix_chunk(i, z):
-            r = lax.dynamic_slice(index, (i * chunk,), (chunk,))
-            e = (r[:, None] * row + jnp.arange(row)).reshape(-1)  # >= n: dropped below
-            xs, ys, zs = (jnp.take(v, e, mode="clip") for v in (x, y, z))
-            values = jnp.where(_as_bits(zs) == mark, accurate(xs, ys).astype(z.dtype), zs)
-            return z.at[e].set(values, mode="drop")
+    def fix_chunk(state):
+        z, flags = state
+        by_block = flags.reshape(blocks, block)
+        b = jnp.nonzero(jnp.any(by_block, axis=1), size=chunk, fill_value=blocks)[0]
+        within = jnp.take(by_block, b, axis=0, mode="fill", fill_value=False).reshape(-1)
+        p = jnp.nonzero(within, size=chunk, fill_value=chunk * block)[0]
+        g = jnp.where(p < chunk * block, jnp.take(b, p // block, mode="clip") * block + p % block, flags.size)
+        e = elements(g)  # >= n: past the end (the tail tile's padding, the fill value): dropped
+        xs, ys, zs = (jnp.take(v, e, mode="clip") for v in (x, y, z))
+        values = jnp.where(is_marked(zs), accurate(xs, ys).astype(z.dtype), zs)
+        return z.at[e].set(values, mode="drop"), flags.at[g].set(False, mode="drop")
 
-        return lax.fori_loop(0, (count + chunk - 1) // chunk, fix_chunk, z)
+    def more(state):
+        return (count <= capacity) & jnp.any(state[1])
 
-    branch = jnp.where(count == 0, 0, jnp.where(count <= capacity, 1, 2))
-    return lax.switch(branch, [lambda v: v, sparse, dense], z)
+    return lax.while_loop(more, fix_chunk, (z, flags))[0]
 
 
 def _logaddexp_fast_narrow(xd, yd):

@@ -68,10 +68,13 @@ diagonal :math:`x = y` the value is :math:`x + \ln 2` with a split :math:`\ln 2`
 and marks the pairs it cannot round (the cancellation set, :math:`|z| < 2^{-12}|m|`
 since the fast path's error is :math:`2^{-50}`: about :math:`5 \cdot 10^{-6}` of
 random pairs :math:`10\,N(0, 1)`; pairs whose value depends on a subnormal
-input); a pass over the result finds the rows of 64 that hold a mark, and only
-those are evaluated accurately, 16 rows at a time, in place
-(``benchmarks/bench_ops.py``: 1.2-1.5x ``jnp.logaddexp`` on random pairs, from 3-6x;
-arrays of pairs all near the curve 7-14x). float64: the cancellation branch runs
+input); a pass over the result finds the groups of 64 elements (the columns of
+tiles of 64 by 8) that hold a mark, and only those are evaluated accurately, 16
+groups at a time, in place, in while loops that copy nothing when nothing is
+marked (:func:`stable_ops._kernels._fill_marked`). ``benchmarks/bench_ops.py``,
+random pairs: about 1.3x ``jnp.logaddexp`` at :math:`10^6` (the fast path alone is
+about 1.0x, the pass for the marks 0.2x), 0.7x at :math:`10^7`; arrays of pairs
+all near the curve 7-17x. float64: the cancellation branch runs
 only when some pair of the call needs it (``lax.cond``; under ``vmap`` always),
 on the whole array; on :math:`10^6` random pairs about 5% need it and the value
 costs about 4-6x ``jnp.logaddexp``; calls whose pairs sit near the curve take the
