@@ -689,44 +689,60 @@ def _log1p_cancelling_wide(x, y, words, plan, passes):
     return hi + (lo + (ql + j * _LN2_TAIL)), kn, wn
 
 
-def _where_needed(mask, fns, which, x, y, row):
-    r"""``fns[which](x, y)`` where ``mask`` is set (0 elsewhere), for elementwise ``fns``
-    too costly to evaluate everywhere: not at all where no element is masked, and,
-    for arrays of :math:`2^{12}` elements or more and an integer ``row``, only on the
-    rows of ``row`` consecutive elements that hold a masked one, gathered, when at
-    most 1/8 of the rows do (``which`` a traced index into ``fns``; ``lax.switch``
-    picks, so under ``vmap`` every branch runs).
+def _compacted(mask, chunk):
+    r"""The flat indices of ``mask``'s set elements, in order, then ``mask.size`` up to a
+    multiple of ``chunk``; and their number.
 
-    The compaction costs a ``nonzero`` over the rows (4 ms for :math:`10^6` rows on
-    CPU, more than ``jnp.logaddexp``; 12 ms with the mask fused in), so it pays only
-    where masked elements are rare and clustered into few rows: float32 logaddexp
-    (rows of 64, about :math:`10^{-4}` of random pairs masked), not float64 (5%,
-    ``row`` None). Unused slots of the gathered rows repeat row 0, so its value is
-    written more than once, identically."""
+    A ``nonzero`` without its cost on CPU (20 ms for :math:`10^6` elements, a
+    ``cumsum`` of 10 ms among it): ranks by an associative scan within rows of 64
+    and one over the row totals (2.5 ms), then one scatter of the indices to their
+    ranks (1 ms)."""
+    n = mask.size
+    flat = mask.reshape(-1)
+    lanes = 64
+    v = jnp.pad(flat, (0, (-n) % lanes)).astype(jnp.int32).reshape(-1, lanes)
+    within = lax.associative_scan(jnp.add, v, axis=1)  # inclusive ranks within the row
+    totals = within[:, -1]
+    before = lax.associative_scan(jnp.add, totals) - totals
+    rank = (within + before[:, None]).reshape(-1)[:n] - 1
+    size = -(-n // chunk) * chunk
+    rank = jnp.where(flat, rank, size)  # unset: dropped
+    index = jnp.full(size, n, jnp.int32).at[rank].set(jnp.arange(n, dtype=jnp.int32), mode="drop")
+    return index, jnp.sum(totals)  # int32: arrays below 2^31 elements
+
+
+def _where_needed(mask, fns, which, x, y, chunk=8192):
+    r"""``fns[which](x, y)`` where ``mask`` is set (0 elsewhere), for elementwise ``fns``
+    too costly to evaluate everywhere (``which`` a traced index into ``fns``;
+    ``lax.switch`` picks, so under ``vmap`` every branch runs): not at all where no
+    element is masked; for arrays of :math:`2^{12}` elements or more of which at most
+    a quarter are masked, only on the masked elements, gathered ``chunk`` at a time
+    (:func:`_compacted`, a loop whose cost follows their number) and scattered into
+    zeros; otherwise on the whole array.
+
+    Float64 logaddexp masks about 5% of random pairs :math:`10\,N(0, 1)`, spread out
+    (groups of 64 as in :func:`_fill_marked` would nearly all be marked), and its
+    cancellation branch costs about 3x ``jnp.logaddexp`` over the whole array."""
     n = x.size
     none = [lambda a, b: jnp.zeros_like(a)]
-    if n < 2**12 or row is None:
+    if n < 2**12:
         return lax.switch(jnp.where(jnp.any(mask), 1 + which, 0), none + list(fns), x, y)
-    pad = (-n) % row
-    rows = (n + pad) // row
-
-    def as_rows(v, fill):
-        return jnp.pad(v.reshape(-1), (0, pad), constant_values=fill).reshape(rows, row)
-
-    xr, yr = as_rows(x, 0.0), as_rows(y, 0.0)
-    row_mask = lax.optimization_barrier(jnp.any(as_rows(mask, False), axis=1))
-    capacity = rows // 8
+    index, count = _compacted(mask, chunk)
 
     def sparse(fn):
         def run(a, b):
-            index = jnp.nonzero(row_mask, size=capacity, fill_value=0)[0]
-            values = fn(xr[index], yr[index])
-            return jnp.zeros_like(xr).at[index].set(values).reshape(-1)[:n].reshape(x.shape)
+            af, bf = a.reshape(-1), b.reshape(-1)
+
+            def fix_chunk(i, out):
+                e = lax.dynamic_slice(index, (i * chunk,), (chunk,))  # n past the count: dropped
+                values = fn(jnp.take(af, e, mode="clip"), jnp.take(bf, e, mode="clip"))
+                return out.at[e].set(values, mode="drop")
+
+            return lax.fori_loop(0, (count + chunk - 1) // chunk, fix_chunk, jnp.zeros_like(af)).reshape(a.shape)
         return run
 
     branches = none + [f for fn in fns for f in (sparse(fn), fn)]
-    count = jnp.sum(row_mask)
-    return lax.switch(jnp.where(count == 0, 0, 1 + 2 * which + (count > capacity)), branches, x, y)
+    return lax.switch(jnp.where(count == 0, 0, 1 + 2 * which + (count > n // 4)), branches, x, y)
 
 
 def _stored(fn, *args):
@@ -736,6 +752,8 @@ def _stored(fn, *args):
     The result of a ``lax.cond`` branch is stored; the predicate is always true
     (the low bit of ``bits | 1``) but comes from the data, so XLA cannot fold it.
     Under ``vmap`` both branches run (the other is zeros) and a select picks."""
+    if args[0].size == 0:
+        return fn(*args)
     first = _as_bits(args[0].reshape(-1)[0])
     always = ((first | 1) & 1) == 1
 
@@ -924,30 +942,37 @@ def _tiny_cancelling_wide(x, y, kn, wn):
     return _scale_tiny(h + lo, s1, s2)
 
 
-def logaddexp_wide(x, y):
+def _logaddexp_fast_wide(x, y):
     # max(x, y) + log1p(T) in double-double: the sum cancels for max(x, y) in (-ln 2, 0).
     qh, ql, s1, s2, lh = _log1p_t_wide(*_difference_wide(x, y))
-    m = jnp.maximum(x, y)
-    hi, lo = _two_sum(m, lh)
+    hi, lo = _two_sum(jnp.maximum(x, y), lh)
     y_sum = hi + (lo + (ql * s1) * s2)
     # |m| < 2^-900: log1p(T) may be subnormal (flushed) while m + log1p(T) is normal
     # (e.g. (2^-1022, -708.4)): add in the unscaled domain, m 2^-k + qh + ql, scale last.
     hi, lo = _two_sum(_unscaled_tiny(jnp.where(x >= y, x, y), s1, s2), qh)
     y_tiny = _scale_tiny(hi + (lo + ql), s1, s2)
+    # one output: XLA on CPU does not fuse two, and stores the shared quotient instead
+    # (the fast path took 20 ms at 10^6 with both, 8 with one)
+    return jnp.where(jnp.abs(jnp.maximum(x, y)) < 2.0**-900, y_tiny, y_sum)
+
+
+def logaddexp_wide(x, y):
+    m = jnp.maximum(x, y)
     tiny = jnp.abs(m) < 2.0**-900
     # cancellation, |z| < 2 |m|: log1p(u), u = e^x + e^y - 1 from double-double
     # expansions (2^-104), or triple words (2^-164) when some pair has |z| < 2^-42 |m|
     # (near the curve: rare in general data), only where needed (_where_needed).  The
     # triple-word branch also redoes tiny negative m against e^n ~ |m| (n in [-709,
     # -600]) as m + e^n.
-    # (the barrier makes XLA store the fast path's results, which it would otherwise
-    # evaluate again in each loop that reads them, as those of the masks; tiny_near
-    # is rare enough to take triple words always)
-    y_sum, y_tiny = lax.optimization_barrier((y_sum, y_tiny))
+    # (_stored: XLA would otherwise evaluate the fast path again in each loop that reads
+    # it, those of the masks and of their compaction; tiny_near is rare enough to take
+    # triple words always)
+    # (y_fast: the tiny-m sum where |m| < 2^-900, which the cancellation set excludes)
+    y_fast = _stored(_logaddexp_fast_wide, x, y)
     n = jnp.minimum(x, y)
-    near = _in_cancellation(m, y_sum)
+    near = _in_cancellation(m, y_fast)
     tiny_near = tiny & (m < 0) & (n >= -709.0) & (n <= -600.0)
-    deep = jnp.any((near & (jnp.abs(y_sum) < _DEEP_RATIO * jnp.abs(m))) | tiny_near)
+    deep = jnp.any((near & (jnp.abs(y_fast) < _DEEP_RATIO * jnp.abs(m))) | tiny_near)
 
     def triple(a, b):
         y_cancel, kn, wn = _log1p_cancelling_wide(a, b, 3, _EXPM1_PLAN_TD, 4)
@@ -958,9 +983,8 @@ def logaddexp_wide(x, y):
     def double(a, b):
         return _log1p_cancelling_wide(a, b, 2, _EXPM1_PLAN_DD, 3)[0]
 
-    y_cancel = _where_needed(near | tiny_near, (double, triple), deep.astype(jnp.int32), x, y, None)
-    y_tiny = jnp.where(tiny_near & deep, y_cancel, y_tiny)
-    y_sum = jnp.where(tiny, y_tiny, jnp.where(near, y_cancel, y_sum))
+    y_cancel = _where_needed(near | tiny_near, (double, triple), deep.astype(jnp.int32), x, y)
+    y_sum = jnp.where(near | (tiny_near & deep), y_cancel, y_fast)  # near excludes tiny
     # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
     y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
     return jnp.where(jnp.isfinite(m), y_sum, m)  # +-inf (equal, or +inf with anything), nan

@@ -74,11 +74,14 @@ groups at a time, in place, in while loops that copy nothing when nothing is
 marked (:func:`stable_ops._kernels._fill_marked`). ``benchmarks/bench_ops.py``,
 random pairs: about 1.3x ``jnp.logaddexp`` at :math:`10^6` (the fast path alone is
 about 1.0x, the pass for the marks 0.2x), 0.7x at :math:`10^7`; arrays of pairs
-all near the curve 7-17x. float64: the cancellation branch runs
-only when some pair of the call needs it (``lax.cond``; under ``vmap`` always),
-on the whole array; on :math:`10^6` random pairs about 5% need it and the value
-costs about 4-6x ``jnp.logaddexp``; calls whose pairs sit near the curve take the
-triple-word branch, several times more.
+all near the curve 7-17x. float64: the fast path (0.4-0.6x ``jnp.logaddexp``) is
+stored, and the cancellation branch runs only when some pair of the call needs it
+(``lax.switch``; under ``vmap`` always): on those pairs alone, gathered 8192 at a time
+(:func:`stable_ops._kernels._where_needed`), while they are at most a quarter of the
+array, else on the whole array. On :math:`10^6` random pairs about 5% need it (spread
+out: no grouping helps) and the value costs about 1.6x ``jnp.logaddexp`` (4-5x when
+the branch ran on the whole array); calls whose pairs all sit near the curve take
+the triple-word branch everywhere, 10-20x.
 
 Subnormals: XLA on CPU flushes subnormal results to zero, so derivatives whose
 exact value is subnormal (:math:`|d| \gtrsim 87.3` in float32, 708.4 in float64)
