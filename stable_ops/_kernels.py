@@ -179,7 +179,7 @@ def _widen(x):
 
 
 def _dispatch(narrow, wide, subnormals_matter=True):
-    """Evaluate ``narrow`` (plain float64) for float16/32 inputs, ``wide``
+    r"""Evaluate ``narrow`` (plain float64) for float16/32 inputs, ``wide``
     (double-double) for float64, and round to the input's dtype.
 
     ``subnormals_matter`` False: the kernel's float64 result at a subnormal float32
