@@ -727,11 +727,12 @@ def _where_needed(mask, fns, which, x, y, chunk=8192):
     none = [lambda a, b: jnp.zeros_like(a)]
     if n < 2**12:
         return lax.switch(jnp.where(jnp.any(mask), 1 + which, 0), none + list(fns), x, y)
-    index, count = _compacted(mask, chunk)
+    count = jnp.sum(mask, dtype=jnp.int32)
 
     def sparse(fn):
         def run(a, b):
             af, bf = a.reshape(-1), b.reshape(-1)
+            index, _ = _compacted(mask, chunk)  # here: not built when nothing is masked
 
             def fix_chunk(i, out):
                 e = lax.dynamic_slice(index, (i * chunk,), (chunk,))  # n past the count: dropped
