@@ -72,16 +72,17 @@ input); a pass over the result finds the groups of 64 elements (the columns of
 tiles of 64 by 8) that hold a mark, and only those are evaluated accurately, 16
 groups at a time, in place, in while loops that copy nothing when nothing is
 marked (:func:`stable_ops._kernels._fill_marked`). ``benchmarks/bench_ops.py``,
-random pairs: about 1.3x ``jnp.logaddexp`` at :math:`10^6` (the fast path alone is
-about 1.0x, the pass for the marks 0.2x), 0.7x at :math:`10^7`; arrays of pairs
-all near the curve 7-17x. float64: the fast path (0.4-0.6x ``jnp.logaddexp``) is
+random pairs: 1.0-1.3x ``jnp.logaddexp`` at :math:`10^6` (the fast path alone is
+about 1.0x, the pass for the marks 0.2x), 0.7-1.1x at :math:`10^7`; arrays of pairs
+all near the curve 7-9x. float64: the fast path (0.4-0.6x ``jnp.logaddexp``) is
 stored, and the cancellation branch runs only when some pair of the call needs it
 (``lax.switch``; under ``vmap`` always): on those pairs alone, gathered 8192 at a time
 (:func:`stable_ops._kernels._where_needed`), while they are at most a quarter of the
 array, else on the whole array. On :math:`10^6` random pairs about 5% need it (spread
-out: no grouping helps) and the value costs about 1.6x ``jnp.logaddexp`` (4-5x when
-the branch ran on the whole array); calls whose pairs all sit near the curve take
-the triple-word branch everywhere, 10-20x.
+out: no grouping helps) and the value costs 2-3x ``jnp.logaddexp`` (about 4x when
+the branch ran on the whole array), pairs none of which needs it (equal-large)
+1.5-2x; calls whose pairs all sit near the curve take the triple-word branch
+everywhere, 9-15x.
 
 Subnormals: XLA on CPU flushes subnormal results to zero, so derivatives whose
 exact value is subnormal (:math:`|d| \gtrsim 87.3` in float32, 708.4 in float64)
