@@ -57,15 +57,15 @@ def _time_all(fns, x, *, rounds, inner):
 
     jitted = {k: jax.jit(f) for k, f in fns.items()}
     for f in jitted.values():  # compile and warm up
-        f(x).block_until_ready()
-        f(x).block_until_ready()
+        jax.block_until_ready(f(x))
+        jax.block_until_ready(f(x))
     times = {k: [] for k in jitted}
     for _ in range(rounds):
         for k, f in jitted.items():
             best = float("inf")
             for _ in range(inner):
                 t0 = time.perf_counter()
-                f(x).block_until_ready()
+                jax.block_until_ready(f(x))  # an array or a tuple of them
                 best = min(best, time.perf_counter() - t0)
             times[k].append(best)
     return {k: [min(v), statistics.median(v)] for k, v in times.items()}

@@ -68,14 +68,21 @@ diagonal :math:`x = y` the value is :math:`x + \ln 2` with a split :math:`\ln 2`
 and marks the pairs it cannot round (the cancellation set, :math:`|z| < 2^{-12}|m|`
 since the fast path's error is :math:`2^{-50}`: about :math:`5 \cdot 10^{-6}` of
 random pairs :math:`10\,N(0, 1)`; pairs whose value depends on a subnormal
-input); a pass over the result finds the rows of 64 that hold a mark, and only
-those are evaluated accurately, 16 rows at a time, in place
-(``benchmarks/bench_ops.py``: 1.2-1.5x ``jnp.logaddexp`` on random pairs, from 3-6x;
-arrays of pairs all near the curve 7-14x). float64: the cancellation branch runs
-only when some pair of the call needs it (``lax.cond``; under ``vmap`` always),
-on the whole array; on :math:`10^6` random pairs about 5% need it and the value
-costs about 4-6x ``jnp.logaddexp``; calls whose pairs sit near the curve take the
-triple-word branch, several times more.
+input); a pass over the result finds the groups of 64 elements (the columns of
+tiles of 64 by 8) that hold a mark, and only those are evaluated accurately, 16
+groups at a time, in place, in while loops that copy nothing when nothing is
+marked (:func:`stable_ops._kernels._fill_marked`). ``benchmarks/bench_ops.py``,
+random pairs: 1.0-1.3x ``jnp.logaddexp`` at :math:`10^6` (the fast path alone is
+about 1.0x, the pass for the marks 0.2x), 0.7-1.1x at :math:`10^7`; arrays of pairs
+all near the curve 7-9x. float64: the fast path (0.4-0.6x ``jnp.logaddexp``) is
+stored, and the cancellation branch runs only when some pair of the call needs it
+(``lax.switch``; under ``vmap`` always): on those pairs alone, gathered 8192 at a time
+(:func:`stable_ops._kernels._where_needed`), while they are at most a quarter of the
+array, else on the whole array. On :math:`10^6` random pairs about 5% need it (spread
+out: no grouping helps) and the value costs 2-3x ``jnp.logaddexp`` (about 4x when
+the branch ran on the whole array), pairs none of which needs it (equal-large)
+1.5-2x; calls whose pairs all sit near the curve take the triple-word branch
+everywhere, 9-15x.
 
 Subnormals: XLA on CPU flushes subnormal results to zero, so derivatives whose
 exact value is subnormal (:math:`|d| \gtrsim 87.3` in float32, 708.4 in float64)
