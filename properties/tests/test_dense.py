@@ -100,11 +100,7 @@ def _describe(error: BaseException) -> str:
 
 #: (target, op, dtype) -> why its rules are known to fail on empty arrays. The
 #: entry must go once the rule is fixed: the test then fails, saying so.
-KNOWN_EMPTY_ARRAY_FAILURES = {
-    ("stable_ops", "logaddexp", "float32"): (
-        "stable_ops._kernels._stored reads args[0].reshape(-1)[0] for its data-dependent "
-        "predicate: IndexError on an empty array, in the primal and every API"),
-}
+KNOWN_EMPTY_ARRAY_FAILURES: dict = {}  # none: float32 logaddexp's IndexError on empty arrays is fixed
 
 
 def test_empty_arrays(target, op, variant, rule, dtype):
