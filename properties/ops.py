@@ -294,6 +294,13 @@ def _primitive_branch_points(dtype: str) -> tuple[float, ...]:
                                      math.log(2), 10.0, 100.0)
 
 
+#: Every finite input: the value and every derivative of softplus, sigmoid, log_sigmoid
+#: and logaddexp are finite there (the values grow at most like max(x, y) + log 2, which
+#: rounds to max at the top; the derivatives are bounded). Declared as the speed-up the
+#: finite-results property allows, instead of asking the reference at 8k-25k inputs.
+_EVERY_FINITE_INPUT = {dt: (-math.inf, math.inf) for dt in DTYPES}
+
+
 def _below_exp_overflow(dtype: str) -> tuple[float, float]:
     return (-math.inf, math.log(float(np.finfo(dtype).max)))
 
@@ -304,18 +311,21 @@ SOFTPLUS = register(OpSpec(
     name="softplus",
     exact=mp.SOFTPLUS_PARTIALS,
     branch_points=_per_dtype(_softplus_branch_points),
+    finite_domain=_EVERY_FINITE_INPUT,
 ))
 
 SIGMOID = register(OpSpec(
     name="sigmoid",
     exact=mp.SIGMOID_PARTIALS,
     branch_points=_per_dtype(_softplus_branch_points),
+    finite_domain=_EVERY_FINITE_INPUT,
 ))
 
 LOG_SIGMOID = register(OpSpec(
     name="log_sigmoid",
     exact=mp.LOG_SIGMOID_PARTIALS,
     branch_points=_per_dtype(_log_sigmoid_branch_points),
+    finite_domain=_EVERY_FINITE_INPUT,
 ))
 
 #: Binary: :math:`\log(e^x + e^y)`. Each argument reaches softplus' points
@@ -325,6 +335,7 @@ LOGADDEXP = register(OpSpec(
     name="logaddexp",
     exact=mp.LOGADDEXP_PARTIALS,
     branch_points=_per_dtype(_softplus_branch_points),
+    finite_domain=_EVERY_FINITE_INPUT,
     # e^x + e^y = 1: y = log(1 - e^x) for x < 0; the value cancels near it.
     zero_curve=(-math.inf, 0.0, lambda x: np.log(-np.expm1(x))),
 ))
