@@ -26,4 +26,4 @@ def test_stable_softplus_passes():
 def test_tutorial_softplus_fails_with_the_suites_message():
     with pytest.raises(AssertionError, match=r"outside the budget[\s\S]*reproduce: JAX_ENABLE_X64=0 python -c"):
         check_rule(naive.softplus_vjp, value=softplus, dtypes=["float32"], budgets=0.51,
-                   pytest_args=["-x"])
+                   pytest_args=["-x", "-k", "special_values"])  # the first failure is enough
