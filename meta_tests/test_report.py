@@ -5,6 +5,7 @@ Fast (a few seconds): the full sweep is never run here; small chunks and
 hand-made implementations with known defects stand in for it.
 """
 
+import functools
 import json
 import math
 
@@ -44,6 +45,11 @@ def _hard_float32_inputs() -> np.ndarray:
 
 def _near_ties(order: int, n: int = 40) -> np.ndarray:
     """Inputs in the branch band whose float64 value is nearest a float32 midpoint."""
+    return _nearest_ties(order)[:n]
+
+
+@functools.lru_cache(maxsize=None)  # 16.7M fast-reference values: computed once per order
+def _nearest_ties(order: int, n: int = 40) -> np.ndarray:
     bits = np.arange(0x3F000000, 0x3F000000 + (1 << 22), dtype=np.uint32)  # 0.5 .. 1
     x = np.concatenate([bits.view(F32), (bits + (3 << 23)).view(F32)])  # and 4 .. 8
     x = np.concatenate([x, -x])
