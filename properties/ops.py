@@ -155,7 +155,8 @@ class OpSpec:
         return _indices(self.arity, self.max_order)
 
     def _index(self, derivative) -> tuple[int, ...]:
-        return (derivative,) if isinstance(derivative, int) else tuple(derivative)
+        """As ``properties.evaluate.index_of`` (which this layer cannot import: it loads JAX)."""
+        return (derivative,) if isinstance(derivative, (int, np.integer)) else tuple(derivative)
 
     def declared(self, derivative) -> Callable | None:
         """The hand-written reference of a derivative, or None where it is derived."""

@@ -18,7 +18,7 @@ from hypothesis import given, strategies as st
 
 import reference
 from properties import evaluate, strategies
-from properties.evaluate import order_of
+from properties.evaluate import index_of, order_of
 from properties.assertions import assert_rule_within_budget, assert_true, derivative_label
 
 
@@ -124,7 +124,7 @@ def test_finite_for_finite_inputs(target, op, variant, rule, derivative, dtype, 
     where the exact result is finite in ``dtype`` (the reference decides, or the op's
     declared finite domain; for a binary op, pairs of them)."""
     order, mode = derivative
-    args = _finite_inputs(op, dtype, op._index(order), flush_allowed)
+    args = _finite_inputs(op, dtype, index_of(order), flush_allowed)
     got = evaluate.evaluate(rule, order, mode, *args)
     bad = ~np.isfinite(got)
     if op.arity == 1:
