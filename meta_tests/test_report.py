@@ -267,7 +267,7 @@ def test_cli_sweeps_shards_and_merges_them(tmp_path, capsys):
     for i in shards:
         paths.append(str(tmp_path / f"part{i}.json"))
         assert main(["--exhaustive", "--target", "properties.peers.jax_nn", "--variant", "jvp",
-                     "--chunk-bits", str(SMALL_CHUNK), "--shard", f"{i}/{n}", "--out", paths[-1],
+                     "--ops", "", "--chunk-bits", str(SMALL_CHUNK), "--shard", f"{i}/{n}", "--out", paths[-1],
                      "--format", "json", "--no-progress"]) == 0
     capsys.readouterr()
     assert main(["--merge", *paths, "--format", "json"]) == 0

@@ -1,4 +1,5 @@
-r"""A certified fast reference for softplus and its derivatives at float32 inputs.
+r"""Certified fast references for softplus, sigmoid, log_sigmoid and their derivatives
+at float32 inputs.
 
 An op may offer such a reference in :data:`FLOAT32`: a function of float32
 inputs and derivative orders returning one :class:`Reference` per order. The
@@ -16,7 +17,17 @@ in float64 with NumPy, vectorised, through :math:`e = e^{-|x|} \in [0, 1]`:
    \quad \sigma(x)\sigma(-x) = e\,r^2 .
 
 :math:`e`, :math:`L`, :math:`r` and :math:`e r^2` depend on :math:`|x|` only, and
-are evaluated once for every order asked for.
+are evaluated once for every order asked for. The other two ops are the same
+pieces, by exact identities (negations are exact, so each is certified as its
+magnitude and the sign applied after rounding, which is symmetric):
+
+.. math::
+
+   \sigma^{(k)} = \operatorname{softplus}^{(k+1)}\ (k = 0, 1), \qquad
+   \sigma''(x) = -\operatorname{sign}(x)\,e\,(1 - e)\,r^3, \quad 1 - e = -\operatorname{expm1}(-|x|),
+
+   \log\sigma(x) = -\operatorname{softplus}(-x), \quad (\log\sigma)'(x) = \sigma(-x), \quad
+   (\log\sigma)''(x) = -\sigma'(x).
 
 **Error bound.** Let :math:`u = 2^{-53}` (one rounding) and :math:`\delta = 2^{-50}`,
 the assumed relative error of NumPy's float64 ``exp`` and ``log1p`` (4 ulp; the
@@ -29,12 +40,15 @@ assumption is measured in ``meta_tests/test_report.py``, where both stay below
 - :math:`r`: :math:`1 + e` carries :math:`\delta\,e/(1+e) + u \le \delta/2 + u`, the
   division :math:`u`: :math:`\delta/2 + 2u`; :math:`\sigma`, :math:`x<0`:
   :math:`1.5\delta + 3u`;
-- :math:`e r^2`: :math:`2\delta + 6u = 22u`.
+- :math:`e r^2`: :math:`2\delta + 6u = 22u`;
+- :math:`\sigma''`: :math:`e r^2` times :math:`1 - e` (``expm1``, :math:`\delta`) and
+  :math:`r` (:math:`\delta/2 + 2u`), two products (:math:`2u`): :math:`3.5\delta + 10u = 38u`,
+  within :data:`REL_BOUND_SIGMOID_D2` :math:`= 2^{-47} = 64u`.
 
-So every order is within :data:`REL_BOUND` :math:`= 2^{-48} = 32u` relative
+So every other order is within :data:`REL_BOUND` :math:`= 2^{-48} = 32u` relative
 (plus :data:`ABS_BOUND` where ``exp`` underflows into float64 subnormals), with
 room for the second-order terms. The float32 rounding is *certified*: the
-interval :math:`y(1 \pm 2\cdot 2^{-48}) \pm 2^{-1000}` (twice the bound, to
+interval :math:`y(1 \pm 2 b) \pm 2^{-1000}` (:math:`b` the bound; twice it, to
 cover the rounding of the interval's own ends) is rounded to float32 at both
 ends; where both ends give the same float32, every value inside does (rounding
 is monotonic), so that float32 is the correctly rounded result -- this covers
@@ -44,11 +58,16 @@ ends differ (about :math:`2^{-23}` of all) are recomputed with
 
 **ULP errors** are :math:`|a - y| / \mathrm{ulp}(\text{exact})` with the float64
 value :math:`y` standing in for the exact value (an error of at most
-:math:`2^{-24}` ulp in the figure). The binade of the exact value (hence its
+:math:`2^{-24}` ulp in the figure, :math:`2^{-23}` for :math:`\sigma''`). The binade of the exact value (hence its
 ulp) is the correctly rounded result's, one lower where the exact value is
 below the power of two it rounds to; where the interval cannot tell, the
 function's shape does (:math:`\sigma(x) < 1` for finite :math:`x \ge 0`,
 :math:`\sigma(x)\sigma(-x) \le 1/4`, softplus(x) > x), or else mpmath at 256 bits.
+
+>>> sigmoid_f32(np.float32([1.0]), orders=(2,))[2].rounded.tolist()
+[-0.09085774421691895]
+>>> log_sigmoid_f32(np.float32([-100.0]), orders=(0,))[0].rounded.tolist()
+[-100.0]
 
 >>> x = np.array([-100.0, 0.0, 20.0], np.float32)
 >>> softplus_f32(x, orders=(1,))[1].rounded.tolist()
@@ -61,12 +80,12 @@ import dataclasses
 
 import numpy as np
 
-#: Relative error bound of the float64 evaluation, every order (see module docstring).
+#: Relative error bound of the float64 evaluation, every order but sigma'' (see module docstring).
 REL_BOUND = 2.0 ** -48
+#: The same for sigma'' (sigmoid's second derivative), one more factor and one more product.
+REL_BOUND_SIGMOID_D2 = 2.0 ** -47
 #: Absolute error bound, for ``exp`` results in float64's subnormal range.
 ABS_BOUND = 2.0 ** -1000
-#: The half-width used to certify: twice the bound, covering the rounding of the ends.
-_CHECK = 2 * REL_BOUND
 
 #: From here on, e^-|x| is 0 in float64 (exp(-745.2) rounds to 0): no exp needed.
 _EXP_ZERO_FROM = 1024.0
@@ -136,25 +155,54 @@ def assemble(p: Parts, order: int, negative: bool) -> np.ndarray:
     raise ValueError(f"order must be 0, 1 or 2, got {order!r}")
 
 
+def sigmoid_d2_magnitude(p: Parts) -> np.ndarray:
+    r""":math:`|\sigma''(x)| = e\,(1 - e)\,r^3` (float64), :math:`1 - e` from ``expm1``."""
+    one_minus_e = np.expm1(-p.a)
+    np.negative(one_minus_e, out=one_minus_e)
+    out = p.d2 * one_minus_e
+    out *= p.r
+    return out
+
+
 def _pow2(k: np.ndarray) -> np.ndarray:
     """2.0**k for int64 k in the normal float64 range, by building the bits."""
     return ((k + 1023) << 52).view(np.float64)
 
 
-def _exact_functions():
+def _exact_functions(op: str = "softplus"):
     from reference import functions
-    return functions.SOFTPLUS_DERIVATIVES
+    return {"softplus": functions.SOFTPLUS_DERIVATIVES,
+            "sigmoid": functions.SIGMOID_DERIVATIVES,
+            "log_sigmoid": functions.LOG_SIGMOID_DERIVATIVES}[op]
 
 
-def certify(x: np.ndarray, y: np.ndarray, order: int) -> Reference:
-    """Round the float64 values ``y`` at float32 inputs ``x`` to float32, with certainty."""
+def _magnitude_of(fn):
+    """|fn|: certification rounds magnitudes (rounding to nearest is symmetric)."""
+    def magnitude(v):
+        return abs(fn(v))
+    return magnitude
+
+
+def certify(x: np.ndarray, y: np.ndarray, order: int, *, op: str = "softplus",
+            structure: tuple[int, bool] | None = None,
+            bound: float = REL_BOUND) -> Reference:
+    """Round the float64 values ``y >= 0`` at float32 inputs ``x`` to float32, with
+    certainty; ``y`` approximates ``|f|`` for ``f`` the ``order``-th derivative of
+    ``op`` (relative error <= ``bound``). ``structure``: ``(softplus order, negate
+    x)``, the softplus derivative that ``|f|`` equals, whose shape places values near
+    a power of two (None: mpmath does)."""
     x = np.asarray(x, np.float32)
+    exact = _exact_functions(op)[order]
+    if op != "softplus":
+        exact = _magnitude_of(exact)
+    if structure is None and op == "softplus":
+        structure = (order, False)
     with np.errstate(over="ignore", invalid="ignore"):
-        return _certify(x, y, order)
+        return _certify(x, y, exact, structure, 2 * bound)
 
 
-def _certify(x: np.ndarray, y: np.ndarray, order: int) -> Reference:
-    half = y * _CHECK
+def _certify(x: np.ndarray, y: np.ndarray, exact, structure, check: float) -> Reference:
+    half = y * check
     half += ABS_BOUND
     lo = np.subtract(y, half)
     np.maximum(lo, 0.0, out=lo)  # every exact value here is >= 0
@@ -167,13 +215,14 @@ def _certify(x: np.ndarray, y: np.ndarray, order: int) -> Reference:
     if uncertain.any():
         from reference import correctly_rounded
         idx = np.flatnonzero(uncertain)
-        rounded[idx] = correctly_rounded(_exact_functions()[order], x[idx], dtype=np.float32)
+        rounded[idx] = correctly_rounded(exact, x[idx], dtype=np.float32)
         recomputed = idx.size
-    exponent = _binades(x, y, rounded, order)
+    exponent = _binades(x, y, rounded, exact, structure, check)
     return Reference(y=y, rounded=rounded, exponent=exponent, recomputed=recomputed)
 
 
-def _binades(x: np.ndarray, y: np.ndarray, rounded: np.ndarray, order: int) -> np.ndarray:
+def _binades(x: np.ndarray, y: np.ndarray, rounded: np.ndarray, exact, structure,
+             check: float) -> np.ndarray:
     """floor(log2 |exact|): the correctly rounded result's binade, one lower where
     the exact value lies below a power of two that it rounds up to."""
     bits = rounded.view(np.int32)
@@ -183,20 +232,24 @@ def _binades(x: np.ndarray, y: np.ndarray, rounded: np.ndarray, order: int) -> n
         return exponent
     p = rounded[pow2].astype(np.float64)
     yp = y[pow2]
-    below = yp * (1 + _CHECK) + ABS_BOUND < p
-    undecided = ~below & (yp * (1 - _CHECK) - ABS_BOUND < p)
+    below = yp * (1 + check) + ABS_BOUND < p
+    undecided = ~below & (yp * (1 - check) - ABS_BOUND < p)
     exponent[pow2[below]] -= 1
     if undecided.any():
         idx = pow2[undecided]
-        lower = _below_by_structure(x[idx], y[idx], order)
+        if structure is None:
+            lower = np.full(idx.size, -1, np.int8)
+        else:
+            order, negate = structure
+            lower = _below_by_structure(-x[idx] if negate else x[idx], y[idx], order)
         exponent[idx[lower == 1]] -= 1
         rest = idx[lower < 0]
         if rest.size > _MAX_MPMATH_BINADES:
             raise RuntimeError(
-                f"fastref: {rest.size} results of order {order} lie too close to a power of "
+                f"fastref: {rest.size} results of {exact} lie too close to a power of "
                 f"two to place (e.g. x={x[rest[0]]!r}); add a structural rule")
         if rest.size:
-            exponent[rest] = _mp_exponents(_exact_functions()[order], x[rest])
+            exponent[rest] = _mp_exponents(exact, x[rest])
     return exponent
 
 
@@ -252,13 +305,87 @@ def softplus_f32(x: np.ndarray, orders=(0, 1, 2)) -> dict[int, Reference]:
                 for order in orders}
 
 
-def reference_f32(x: np.ndarray, order: int) -> Reference:
-    """The certified reference for the ``order``-th derivative at float32 ``x``."""
-    return softplus_f32(x, (order,))[order]
+def _signed(ref: Reference, negative: np.ndarray | bool) -> Reference:
+    """``ref`` (of a magnitude) with the sign applied where ``negative``: exact."""
+    if negative is False:
+        return ref
+    return dataclasses.replace(ref, y=np.where(negative, -ref.y, ref.y),
+                               rounded=np.where(negative, -ref.rounded, ref.rounded))
+
+
+def sigmoid_f32(x: np.ndarray, orders=(0, 1, 2)) -> dict[int, Reference]:
+    r"""As :func:`softplus_f32` for :math:`\sigma, \sigma', \sigma''`: the first two are
+    softplus' first and second derivative; :math:`\sigma''` is
+    :func:`sigmoid_d2_magnitude`, negative for :math:`x > 0` (and -0 at +0)."""
+    x = np.asarray(x, np.float32).reshape(-1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        a = np.abs(x).astype(np.float64)
+        p = parts(a)
+        negative = np.signbit(x)
+        out = {}
+        for order in orders:
+            if order < 2:
+                y = np.where(negative, assemble(p, order + 1, True), assemble(p, order + 1, False))
+                out[order] = certify(x, y, order, op="sigmoid", structure=(order + 1, False))
+            else:
+                out[order] = _signed(_sigmoid_d2_certified(x, p), ~negative)  # -0 at +0
+        return out
+
+
+#: Below this |x|, |sigma''(x)| = (|x|/8)(1 - x^2/12 + ...) is placed without rounding it.
+_SIGMOID_D2_TINY = 2.0 ** -100
+
+
+def _sigmoid_d2_certified(x: np.ndarray, p: Parts) -> Reference:
+    r""":math:`|\sigma''|` certified; for :math:`|x| <` :data:`_SIGMOID_D2_TINY` directly:
+    the exact value lies in :math:`(\operatorname{pred}_{64}(|x|/8), |x|/8)` (its
+    relative distance to :math:`|x|/8`, :math:`x^2/12`, is below :math:`2^{-200}`), so it
+    rounds to float32 as :math:`\operatorname{pred}_{64}(|x|/8)` does (also where
+    :math:`|x|/8` is a float32 midpoint, as for many subnormal :math:`x`, which the
+    interval could not decide), and its binade is :math:`|x|/8`'s, one lower where that
+    is a power of two."""
+    tiny = p.a < _SIGMOID_D2_TINY
+    y = sigmoid_d2_magnitude(p)
+    y[tiny] = 0.0  # certified as 0 without recomputation; replaced below
+    ref = certify(x, y, 2, op="sigmoid", bound=REL_BOUND_SIGMOID_D2)
+    if not tiny.any():
+        return ref
+    eighth = p.a[tiny] / 8
+    rounded, exponent, y = ref.rounded, ref.exponent, ref.y
+    y[tiny] = eighth
+    rounded[tiny] = np.nextafter(eighth, 0.0).astype(np.float32)
+    mantissa, e = np.frexp(eighth)
+    exponent[tiny] = np.where(eighth == 0, -127,
+                              np.maximum(e - 1 - (mantissa == 0.5), -127)).astype(exponent.dtype)
+    return ref
+
+
+def log_sigmoid_f32(x: np.ndarray, orders=(0, 1, 2)) -> dict[int, Reference]:
+    r"""As :func:`softplus_f32` for :math:`\log\sigma(x) = -\operatorname{softplus}(-x)`,
+    :math:`\sigma(-x)` and :math:`-\sigma'(x)`."""
+    x = np.asarray(x, np.float32).reshape(-1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        a = np.abs(x).astype(np.float64)
+        p = parts(a)
+        flipped = ~np.signbit(x)  # the sign of -x is negative
+        out = {}
+        for order in orders:
+            at = order if order < 2 else 2
+            negate_x = order < 2
+            neg = flipped if negate_x else np.signbit(x)
+            y = np.where(neg, assemble(p, at, True), assemble(p, at, False))
+            ref = certify(x, y, order, op="log_sigmoid", structure=(at, negate_x))
+            out[order] = _signed(ref, order != 1)
+        return out
+
+
+def reference_f32(x: np.ndarray, order: int, op: str = "softplus") -> Reference:
+    """The certified reference for the ``order``-th derivative of ``op`` at float32 ``x``."""
+    return FLOAT32[op](x, (order,))[order]
 
 
 #: op name -> certified fast reference at float32 inputs: ``f(x, orders) -> {order: Reference}``.
-FLOAT32 = {"softplus": softplus_f32}
+FLOAT32 = {"softplus": softplus_f32, "sigmoid": sigmoid_f32, "log_sigmoid": log_sigmoid_f32}
 
 
 def ulp_errors(actual: np.ndarray, ref: Reference) -> np.ndarray:

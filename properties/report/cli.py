@@ -159,7 +159,8 @@ def parser() -> argparse.ArgumentParser:
                    help="float32 or float64 (repeatable; default both)")
     p.add_argument("--ops", default=None,
                    help="comma-separated registered ops to report after softplus "
-                        "(default: every registered op; '' for softplus only); 'jax' audits "
+                        "(default: every registered op; '' for softplus only; with "
+                        "--exhaustive, of softplus, sigmoid, log_sigmoid); 'jax' audits "
                         "JAX's own hand-written rules (properties.audit_ops), 'jax:erfcx,logit' "
                         "some of them")
     p.add_argument("--verify-repros", action="store_true",
@@ -194,7 +195,8 @@ KIND = "softplus-exhaustive-float32-part"
 
 def _sweep_implementations(args) -> list:
     """The implementations ``--impl`` / ``--variant`` choose, of every op with a fast
-    float32 reference (:data:`properties.fastref.FLOAT32`)."""
+    float32 reference (:data:`properties.fastref.FLOAT32`), or of softplus and those of
+    them that ``--ops`` names."""
     from properties import fastref
     from properties.report.implementations import of_module, peer_modules
 
@@ -202,7 +204,15 @@ def _sweep_implementations(args) -> list:
     modules = peer_modules(tuple(c for c in chosen if c != "target"))
     target = target_name_from_env(args.target) if "target" in chosen else None
     impls = []
-    for op in fastref.FLOAT32:
+    ops = list(fastref.FLOAT32)
+    if args.ops is not None:
+        named = {o for o in args.ops.split(",") if o}
+        unknown = sorted(named - set(ops))
+        if unknown:
+            raise ValueError(f"--exhaustive: no fast float32 reference for {unknown} "
+                             f"(properties.fastref.FLOAT32 has {ops})")
+        ops = [o for o in ops if o == "softplus" or o in named]
+    for op in ops:
         if target:
             impls += [i for i in of_module(target, op, "target")
                       if not args.variant or i.variant in args.variant]
@@ -228,7 +238,7 @@ def _sweep_report(impls, result, *, chunk_bits: int, elapsed: float, parts: int 
         "implementations": ", ".join(by_label),
         "jax": f"{describe().removeprefix('jax ')}; x64 off",
         "reference": (f"float64 NumPy evaluation, certified (relative bound "
-                      f"{fastref.REL_BOUND:.3g} = 2^-48); recomputed with "
+                      f"{fastref.REL_BOUND:.3g} = 2^-48; sigmoid d2 2^-47); recomputed with "
                       f"reference.correctly_rounded: value {result.recomputed[0]}, "
                       f"d1 {result.recomputed[1]}, d2 {result.recomputed[2]}"),
         "time": (f"{elapsed:.1f} s wall" + (f" ({parts} parts summed)" if parts > 1 else "")

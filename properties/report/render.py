@@ -22,13 +22,14 @@ from properties.classify import format_inputs
 MODE_ABBREV = {"value": "value", "reverse": "rev", "forward": "fwd",
                "reverse-over-reverse": "rev-rev", "forward-over-forward": "fwd-fwd",
                "forward-over-reverse": "fwd-rev"}
-COLUMNS = ("implementation", "derivative", "mode", "max ULP", "at", "CR", ">1 ULP",
+COLUMNS = ("implementation", "derivative", "mode", "max ULP", "at", "CR", "not CR", ">1 ULP",
            ">2 ULP", "flushed", "nonfinite", "other", "subnormal")
 LEGEND = [
     "Every result is judged as in the suite (properties.classify): judged by its ULP error, "
     "or counted apart as flushed, nonfinite or other.",
     "max ULP: worst |got - exact| / ulp(exact) of the judged results, at the inputs 'at'; "
-    "CR: share of judged results equal to the correctly rounded value; >1, >2: judged "
+    "CR: share of judged results equal to the correctly rounded value, not CR: how many "
+    "are not; >1, >2: judged "
     "results more than 1, 2 ULP off.",
     "flushed: 0 where the exact value is below the smallest normal, or the result at a "
     "subnormal input read as 0 (the backend flushes subnormals: FTZ/DAZ).",
@@ -55,7 +56,8 @@ def _cells(row: dict) -> list[str]:
     at = None if row["at_max"] is None else tuple(float(v) for v in row["at_max"])
     return [row["implementation"], row["derivative"],
             "=".join(MODE_ABBREV[m] for m in row["modes"]), format_ulp(row["max_ulp"]),
-            format_inputs(at, row["dtype"]), f"{100 * share:.2f}%", str(row["over_1"]),
+            format_inputs(at, row["dtype"]), f"{100 * share:.2f}%",
+            str(row["judged"] - row["correctly_rounded"]), str(row["over_1"]),
             str(row["over_2"]), str(row["flushed"]), str(row["nonfinite"]),
             str(row["finite_for_nonfinite"] + row["nan_mismatch"]), str(row["subnormal"])]
 
