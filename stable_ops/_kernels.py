@@ -161,6 +161,27 @@ def _to_dtype(y, dtype, weak):
     return lax.convert_element_type(y, dtype)
 
 
+def _round_narrow(y, dtype):
+    """Float64 ``y`` correctly rounded to ``dtype`` (float32, float16 or bfloat16).
+
+    XLA converts float64 to float16 directly, but to bfloat16 *through float32*,
+    rounding twice: :math:`1 + 2^{-8} + 2^{-40}` becomes 1, not :math:`1 + 2^{-7}`
+    (a tie in float32, then to even). So bfloat16 goes through float32 *rounded to
+    odd* (truncated, its last bit set where inexact), after which rounding to
+    bfloat16 is the correct rounding of ``y`` (float32 has 16 more bits; 2 suffice)."""
+    dtype = np.dtype(dtype)
+    if y.dtype == dtype:
+        return y
+    if dtype != jnp.bfloat16:
+        return y.astype(dtype)
+    t = y.astype(jnp.float32)
+    back = t.astype(jnp.float64)
+    bits = _as_bits(t)
+    bits = jnp.where(jnp.abs(back) > jnp.abs(y), bits - 1, bits)  # toward zero (inf: to max)
+    bits = jnp.where(back != y, bits | 1, bits)  # sticky: odd where inexact (nan stays nan)
+    return lax.bitcast_convert_type(bits, jnp.float32).astype(dtype)
+
+
 def _widen(x):
     """``x`` as float64, exactly, subnormal float32 inputs included.
 
@@ -187,7 +208,11 @@ def _dispatch(narrow, wide, subnormals_matter=True):
     x/4`, :math:`\sigma' = 1/4 - x^2/16`: :math:`|x| < 2^{-126}` is below half an
     ULP of float64 there), so XLA's convert, which reads it as 0, replaces
     :func:`_widen` (0.08 ms at :math:`10^6`, 15% of the float32 sigmoid). Not so
-    for :math:`\sigma'' \approx -x/8`, whose sign follows :math:`x`."""
+    for :math:`\sigma'' \approx -x/8`, whose sign follows :math:`x`.
+
+    float32 results go through the kernel's exception table where it has one
+    (:func:`_float32_with_exceptions`): the inputs at which the float64 value rounds
+    the wrong way."""
     widen = _widen if subnormals_matter else _widen_plain
 
     def kernel(x):
@@ -205,10 +230,69 @@ def _dispatch(narrow, wide, subnormals_matter=True):
             raise TypeError(f"stable_ops expects a real floating dtype, got {dtype}")
         fn = wide if dtype == jnp.float64 else narrow
         with jax.enable_x64(True):
-            return _to_dtype(fn(widen(x)), dtype, weak)
+            if dtype == jnp.float32 and exceptions is not None:
+                return _to_dtype(_float32_with_exceptions(narrow, widen, exceptions, x), dtype, weak)
+            return _to_dtype(_round_narrow(fn(widen(x)), dtype), dtype, weak)
 
-    kernel.__name__ = narrow.__name__.removesuffix("_narrow")
+    name = narrow.__name__.removesuffix("_narrow")
+    exceptions = _float32_exception_table(name)
+    kernel.__name__ = name
     return kernel
+
+
+def _float32_exception_table(name):
+    """``(keys, values, window)`` of :data:`stable_ops._exceptions.FLOAT32` for the
+    kernel ``name`` (keys: sorted uint32 bits of float32 inputs), or None."""
+    from stable_ops._exceptions import FLOAT32, WINDOW_BITS
+    entries = FLOAT32.get(name)
+    if not entries:
+        return None
+    entries = sorted(entries)
+    keys = np.array([b for b, _ in entries], np.uint32)
+    values = np.array([v for _, v in entries], np.float32)
+    return keys, values, WINDOW_BITS[name]
+
+
+def _near_float32_midpoint(y, window_bits):
+    r"""Where float64 ``y`` lies within :math:`2^{w - 29}` float32 ULP (of its binade) of
+    a float32 rounding midpoint: the low 29 bits of its significand are within
+    :math:`2^w` of :math:`2^{28}`. (Subnormal float32 results are flushed by XLA and
+    their midpoints sit elsewhere: not flagged; nor are inf and nan, whose low bits are 0.)"""
+    low = (lax.bitcast_convert_type(y, jnp.uint64) & ((1 << 29) - 1)).astype(jnp.int64)
+    return jnp.abs(low - (1 << 28)) <= (1 << window_bits)
+
+
+def _float32_with_exceptions(narrow, widen, exceptions, x):
+    r"""``narrow(widen(x))`` rounded to float32, with the exception table applied.
+
+    The float64 evaluation has an error of about :math:`2^{-27}` float32 ULP, so it
+    rounds the wrong way only where its value lies that close to a float32 midpoint
+    (:func:`_near_float32_midpoint`, a window a few times wider: a few in
+    :math:`10^8` random inputs). The fused loop writes :func:`_marker` there, and
+    :func:`_fill_marked` looks those elements up in the table (``keys``: the inputs
+    at which the rounding is wrong, ``values``: the correctly rounded results),
+    or rounds the float64 value where they are not listed. Cost: one read of the
+    float32 result (the flags), and nothing more unless some element is marked."""
+    keys, values, window = exceptions
+    mark = _marker(np.float32)
+
+    def marked(x):
+        y = narrow(widen(x))
+        bits = jnp.where(_near_float32_midpoint(y, window), jnp.asarray(mark, jnp.uint32),
+                         _as_bits(y.astype(jnp.float32)))
+        return lax.bitcast_convert_type(bits, jnp.float32)
+
+    def looked_up(xs, _):
+        k = lax.bitcast_convert_type(xs, jnp.uint32)
+        i = jnp.clip(jnp.searchsorted(keys, k), 0, keys.size - 1)
+        listed = jnp.asarray(keys)[i] == k
+        return jnp.where(listed, jnp.asarray(values)[i], narrow(widen(xs)).astype(jnp.float32))
+
+    z = _stored(marked, x)
+    flat = x.reshape(-1)
+    return _fill_marked(z.reshape(-1), flat, flat, looked_up).reshape(x.shape)
+
+
 
 
 # -- float32 and narrower, in plain float64 ------------------------------------
@@ -809,7 +893,7 @@ def _fill_marked(z, x, y, accurate, row=64, lanes=8, chunk=16, block=128):
         return _as_bits(v) == mark
 
     def dense(z):
-        return jnp.where(is_marked(z), accurate(x, y).astype(z.dtype), z)
+        return jnp.where(is_marked(z), _round_narrow(accurate(x, y), z.dtype), z)
 
     if n < 2**12:
         return _once(jnp.any(is_marked(z)), dense, z)
@@ -840,7 +924,7 @@ def _fill_marked(z, x, y, accurate, row=64, lanes=8, chunk=16, block=128):
         g = jnp.where(p < chunk * block, jnp.take(b, p // block, mode="clip") * block + p % block, flags.size)
         e = elements(g)  # >= n: past the end (the tail tile's padding, the fill value): dropped
         xs, ys, zs = (jnp.take(v, e, mode="clip") for v in (x, y, z))
-        values = jnp.where(is_marked(zs), accurate(xs, ys).astype(z.dtype), zs)
+        values = jnp.where(is_marked(zs), _round_narrow(accurate(xs, ys), z.dtype), zs)
         return z.at[e].set(values, mode="drop"), flags.at[g].set(False, mode="drop")
 
     def more(state):
@@ -910,7 +994,7 @@ def logaddexp_narrow(x, y):
         xd, yd = lax.convert_element_type(x, jnp.float64), lax.convert_element_type(y, jnp.float64)
         z, near = _logaddexp_fast_narrow(xd, yd)
         slow = near | _subnormal_matters(x, y, jnp.minimum(xd, yd))
-        bits = jnp.where(slow, jnp.asarray(_marker(x.dtype), _as_bits(x).dtype), _as_bits(z.astype(x.dtype)))
+        bits = jnp.where(slow, jnp.asarray(_marker(x.dtype), _as_bits(x).dtype), _as_bits(_round_narrow(z, x.dtype)))
         return lax.bitcast_convert_type(bits, x.dtype)
 
     z = _stored(marked_fast_path, x, y)
@@ -1038,7 +1122,7 @@ def _dispatch_binary(narrow, wide):
             x, y = jnp.broadcast_arrays(x, y)
             if dtype == jnp.float64:
                 return _to_dtype(wide(x, y), dtype, weak)
-            return _to_dtype(narrow(x, y), dtype, weak)
+            return _to_dtype(_round_narrow(narrow(x, y), dtype), dtype, weak)
 
     kernel.__name__ = narrow.__name__.removesuffix("_narrow")
     return kernel

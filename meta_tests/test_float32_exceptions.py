@@ -1,0 +1,77 @@
+"""The kernels' float32 exception tables (:mod:`stable_ops._exceptions`) and the lookup
+that applies them (:func:`stable_ops._kernels._float32_with_exceptions`).
+
+The tables themselves come from ``benchmarks/measure_float32_hard_cases.py`` (all
+2^32 inputs, minutes); here: every listed value is the correctly rounded one
+(mpmath), the kernels return it eagerly, under ``jit`` and ``vmap``, in arrays
+small and large (the sparse path of :func:`stable_ops._kernels._fill_marked`), and
+elsewhere they return their float64 value rounded once.
+"""
+
+import jax
+import numpy as np
+import pytest
+
+import reference
+from reference import functions as F
+from stable_ops import _exceptions, _kernels
+
+F32 = np.float32
+EXACT = {"softplus": F.softplus, "sigmoid": F.sigmoid, "sigmoid_d1": F.sigmoid_d1,
+         "sigmoid_d2": F.sigmoid_d2, "log_sigmoid": F.log_sigmoid}
+KERNELS = sorted(name for name, table in _exceptions.FLOAT32.items() if table)
+
+
+def _table(name):
+    bits = np.array([b for b, _ in _exceptions.FLOAT32[name]], np.uint32)
+    return bits.view(F32), np.array([v for _, v in _exceptions.FLOAT32[name]], F32)
+
+
+def _same(a, b):
+    return (np.asarray(a).view(np.uint32) == np.asarray(b).view(np.uint32)) | (
+        np.isnan(a) & np.isnan(b))
+
+
+def test_every_kernel_has_its_table():
+    assert set(_exceptions.FLOAT32) == set(EXACT) == set(_exceptions.WINDOW_BITS)
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_listed_values_are_correctly_rounded(name):
+    x, listed = _table(name)
+    want = reference.correctly_rounded(EXACT[name], x)
+    same = _same(listed, want)
+    assert same.all(), (f"{name}: listed={listed[~same]}, but should be {want[~same]} "
+                        f"[x={x[~same]}, float32]")
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_kernels_return_the_listed_values(name):
+    x, listed = _table(name)
+    kernel = getattr(_kernels, name)
+    rng = np.random.default_rng(0)
+    big = (10 * rng.standard_normal(20_000)).astype(F32)  # the sparse path (>= 2^12 elements)
+    at = rng.choice(big.size, x.size, replace=False)
+    big[at] = x
+    for how, got in [("eager", kernel(x)), ("jit", jax.jit(kernel)(x)),
+                     ("vmap", jax.vmap(kernel)(x)), ("jit, 2^14+ elements", jax.jit(kernel)(big)[at]),
+                     ("scalar", np.array([kernel(v) for v in x[:3]]))]:
+        want = listed[:got.size]
+        same = _same(np.asarray(got), want)
+        assert same.all(), (f"{name} {how}: out={np.asarray(got)[~same]}, but should be "
+                            f"{want[~same]} [x={x[:got.size][~same]}, float32, listed]")
+
+
+@pytest.mark.parametrize("name", KERNELS)
+def test_elsewhere_the_float64_value_rounded_once(name):
+    narrow = getattr(_kernels, f"{name}_narrow")
+    widen = _kernels._widen if name == "sigmoid_d2" else _kernels._widen_plain
+    x = np.concatenate([np.float32([0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-40]),
+                        (10 * np.random.default_rng(1).standard_normal(5000)).astype(F32)])
+    listed = set(_table(name)[0].view(np.uint32).tolist())
+    x = x[[b not in listed for b in x.view(np.uint32).tolist()]]
+    with jax.enable_x64(True):
+        once = np.asarray(jax.jit(lambda v: narrow(widen(v)).astype(F32))(x))  # XLA's rounding (FTZ)
+    got = np.asarray(jax.jit(getattr(_kernels, name))(x))
+    same = _same(got, once)
+    assert same.all(), f"{name}: out={got[~same]}, but should be {once[~same]} [x={x[~same]}]"
