@@ -3,9 +3,10 @@ that applies them (:func:`stable_ops._kernels._float32_with_exceptions`).
 
 The tables themselves come from ``benchmarks/measure_float32_hard_cases.py`` (all
 2^32 inputs, minutes); here: every listed value is the correctly rounded one
-(mpmath), the kernels return it eagerly, under ``jit`` and ``vmap``, in arrays
+(mpmath), the lookup returns it eagerly, under ``jit`` and ``vmap``, in arrays
 small and large (the sparse path of :func:`stable_ops._kernels._fill_marked`), and
-elsewhere they return their float64 value rounded once.
+elsewhere the float64 value rounded once. The tables are off by default
+(``STABLE_OPS_FLOAT32_EXCEPTIONS``), so the lookup is built here with them on.
 """
 
 import jax
@@ -27,13 +28,31 @@ def _table(name):
     return bits.view(F32), np.array([v for _, v in _exceptions.FLOAT32[name]], F32)
 
 
+def _with_table(name):
+    """The kernel ``name`` on float32 with its table on, whatever the environment."""
+    narrow = getattr(_kernels, f"{name}_narrow")
+    widen = _kernels._widen if name == "sigmoid_d2" else _kernels._widen_plain
+    table = _kernels._float32_exception_table(name, enabled=True)
+
+    def kernel(x):
+        with jax.enable_x64(True):
+            return _kernels._float32_with_exceptions(narrow, widen, table, jax.numpy.asarray(x))
+    return kernel
+
+
 def _same(a, b):
     return (np.asarray(a).view(np.uint32) == np.asarray(b).view(np.uint32)) | (
         np.isnan(a) & np.isnan(b))
 
 
 def test_every_kernel_has_its_table():
-    assert set(_exceptions.FLOAT32) == set(EXACT) == set(_exceptions.WINDOW_BITS)
+    assert set(_exceptions.FLOAT32) == set(EXACT) == set(_exceptions.REL_WINDOW)
+
+
+def test_log_sigmoid_table_is_softplus_mapped():
+    """log_sigmoid(x) = -softplus(-x), negations exact: the same cases at -x, negated."""
+    mapped = {(b ^ 0x8000_0000, -v) for b, v in _exceptions.SOFTPLUS}
+    assert set(_exceptions.LOG_SIGMOID) == mapped
 
 
 @pytest.mark.parametrize("name", KERNELS)
@@ -48,7 +67,7 @@ def test_listed_values_are_correctly_rounded(name):
 @pytest.mark.parametrize("name", KERNELS)
 def test_kernels_return_the_listed_values(name):
     x, listed = _table(name)
-    kernel = getattr(_kernels, name)
+    kernel = _with_table(name)
     rng = np.random.default_rng(0)
     big = (10 * rng.standard_normal(20_000)).astype(F32)  # the sparse path (>= 2^12 elements)
     at = rng.choice(big.size, x.size, replace=False)
@@ -72,6 +91,6 @@ def test_elsewhere_the_float64_value_rounded_once(name):
     x = x[[b not in listed for b in x.view(np.uint32).tolist()]]
     with jax.enable_x64(True):
         once = np.asarray(jax.jit(lambda v: narrow(widen(v)).astype(F32))(x))  # XLA's rounding (FTZ)
-    got = np.asarray(jax.jit(getattr(_kernels, name))(x))
+    got = np.asarray(jax.jit(_with_table(name))(x))
     same = _same(got, once)
     assert same.all(), f"{name}: out={got[~same]}, but should be {once[~same]} [x={x[~same]}]"

@@ -240,47 +240,49 @@ def _dispatch(narrow, wide, subnormals_matter=True):
     return kernel
 
 
-def _float32_exception_table(name):
-    """``(keys, values, window)`` of :data:`stable_ops._exceptions.FLOAT32` for the
-    kernel ``name`` (keys: sorted uint32 bits of float32 inputs), or None."""
-    from stable_ops._exceptions import FLOAT32, WINDOW_BITS
+def _float32_exception_table(name, enabled=None):
+    """``(keys, values, window)`` for the kernel ``name`` from
+    :data:`stable_ops._exceptions.FLOAT32` (keys: sorted uint32 bits of float32
+    inputs), or None: where it lists nothing, or where the tables are off (the
+    default; ``STABLE_OPS_FLOAT32_EXCEPTIONS=1`` at import turns them on)."""
+    from stable_ops._exceptions import ENABLED, FLOAT32, REL_WINDOW
     entries = FLOAT32.get(name)
-    if not entries:
+    if not ((ENABLED if enabled is None else enabled) and entries):
         return None
     entries = sorted(entries)
     keys = np.array([b for b, _ in entries], np.uint32)
     values = np.array([v for _, v in entries], np.float32)
-    return keys, values, WINDOW_BITS[name]
+    return keys, values, REL_WINDOW[name]
 
 
-def _near_float32_midpoint(y, window_bits):
-    r"""Where float64 ``y`` lies within :math:`2^{w - 29}` float32 ULP (of its binade) of
-    a float32 rounding midpoint: the low 29 bits of its significand are within
-    :math:`2^w` of :math:`2^{28}`. (Subnormal float32 results are flushed by XLA and
-    their midpoints sit elsewhere: not flagged; nor are inf and nan, whose low bits are 0.)"""
-    low = (lax.bitcast_convert_type(y, jnp.uint64) & ((1 << 29) - 1)).astype(jnp.int64)
-    return jnp.abs(low - (1 << 28)) <= (1 << window_bits)
+def _float32_or_marker(y, window):
+    r"""``y`` (float64) rounded to float32, or :func:`_marker` where ``y`` lies within
+    ``window`` (relative) of a float32 rounding midpoint: where :math:`y(1 - w)` and
+    :math:`y(1 + w)` round to different float32s (rounding is monotonic, so where they
+    agree, :math:`y` rounds as they do). Bits are compared, so nan is not marked;
+    float32 subnormals flush to 0 at both ends. ``y`` is passed through
+    :func:`_opaque`: a divide read three times would otherwise be stored (8 MB at
+    :math:`10^6`)."""
+    y = _opaque(y)
+    lo = _as_bits((y * (1.0 - window)).astype(jnp.float32))
+    hi = _as_bits((y * (1.0 + window)).astype(jnp.float32))
+    bits = jnp.where(lo == hi, lo, jnp.asarray(_marker(np.float32), jnp.uint32))
+    return lax.bitcast_convert_type(bits, jnp.float32)
 
 
 def _float32_with_exceptions(narrow, widen, exceptions, x):
     r"""``narrow(widen(x))`` rounded to float32, with the exception table applied.
 
-    The float64 evaluation has an error of about :math:`2^{-27}` float32 ULP, so it
-    rounds the wrong way only where its value lies that close to a float32 midpoint
-    (:func:`_near_float32_midpoint`, a window a few times wider: a few in
-    :math:`10^8` random inputs). The fused loop writes :func:`_marker` there, and
-    :func:`_fill_marked` looks those elements up in the table (``keys``: the inputs
-    at which the rounding is wrong, ``values``: the correctly rounded results),
-    or rounds the float64 value where they are not listed. Cost: one read of the
-    float32 result (the flags), and nothing more unless some element is marked."""
+    The float64 evaluation has an error of about :math:`2^{-50}` relative, so it
+    rounds the wrong way only where its value lies that close to a float32 midpoint;
+    the fused loop marks a window a few times wider (:func:`_float32_or_marker`: a
+    few in :math:`10^8` random inputs), and :func:`_fill_marked` looks the marked
+    elements up in the table (``keys``: the inputs at which the float64 value rounds
+    the wrong way, ``values``: their correctly rounded results), or rounds the
+    float64 value where they are not listed. Cost: the check in the loop, and one
+    read of the float32 result for the flags (about 35% of the float32 sigmoid at
+    :math:`10^6`, loaded), and nothing more unless some element is marked."""
     keys, values, window = exceptions
-    mark = _marker(np.float32)
-
-    def marked(x):
-        y = narrow(widen(x))
-        bits = jnp.where(_near_float32_midpoint(y, window), jnp.asarray(mark, jnp.uint32),
-                         _as_bits(y.astype(jnp.float32)))
-        return lax.bitcast_convert_type(bits, jnp.float32)
 
     def looked_up(xs, _):
         k = lax.bitcast_convert_type(xs, jnp.uint32)
@@ -288,11 +290,9 @@ def _float32_with_exceptions(narrow, widen, exceptions, x):
         listed = jnp.asarray(keys)[i] == k
         return jnp.where(listed, jnp.asarray(values)[i], narrow(widen(xs)).astype(jnp.float32))
 
-    z = _stored(marked, x)
+    z = _stored(lambda v: _float32_or_marker(narrow(widen(v)), window), x)
     flat = x.reshape(-1)
     return _fill_marked(z.reshape(-1), flat, flat, looked_up).reshape(x.shape)
-
-
 
 
 # -- float32 and narrower, in plain float64 ------------------------------------
