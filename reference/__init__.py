@@ -1,14 +1,16 @@
-r"""Ground truth for float32/float64 numerics: correctly rounded values and ulp errors.
+r"""Ground truth for float16/bfloat16/float32/float64 numerics: correctly rounded values and ulp errors.
 
 The exact value of a function is computed with mpmath and rounded, with
-certainty, into float32 or float64; errors of other implementations are
-measured in ulps of their own format.  Only mpmath and numpy are used.
+certainty, into float16 (IEEE binary16), bfloat16 (``ml_dtypes.bfloat16``: 8
+significand bits, float32's exponent range), float32 or float64; errors of
+other implementations are measured in ulps of their own format.  mpmath,
+python-flint, numpy and ml_dtypes (for the bfloat16 type) are used; JAX is not.
 
 Public API
 ----------
 ``correctly_rounded(fn, *args, dtype=None) -> np.ndarray``
     ``fn`` (a function of mpmath ``mpf`` arguments) at the exact binary values
-    of ``args`` (float32/float64 arrays, broadcast together), rounded to
+    of ``args`` (float16/bfloat16/float32/float64 arrays, broadcast together), rounded to
     nearest, ties to even, into ``dtype`` (default: the inputs' result type).
 ``ulp_error(actual, fn, *args) -> np.ndarray``
     ``|actual - fn(*args)| / ulp(fn(*args))`` in ``actual``'s format, float64.
@@ -40,7 +42,8 @@ Guarantees
 ----------
 * Results are IEEE 754 round-to-nearest-even in the target format, rounded
   once, directly at the target's precision and exponent range: subnormal
-  results are exact roundings (no double rounding through float64), values at
+  results are exact roundings (no double rounding through float64, nor of
+  bfloat16 through float32), values at
   or beyond ``max + ulp(max)/2`` give ``±inf``, negative values that round to
   zero give ``-0.0``.
 * A value is returned only when its rounding is certain; otherwise an error
@@ -62,8 +65,8 @@ Guarantees
 * ``nan`` where ``fn`` is undefined (a nan result, or complex with nonzero
   imaginary part such as ``log(-1)``).  ``±inf``/``nan`` inputs reach ``fn`` as
   ``mpf('±inf')``/``mpf('nan')``.
-* Inputs must carry a float32/float64 dtype; anything else (Python floats,
-  lists, integers, bool, float16, bfloat16, complex, object) is a TypeError
+* Inputs must carry a float16/bfloat16/float32/float64 dtype; anything else
+  (Python floats, lists, integers, bool, the float8 formats, complex, object) is a TypeError
   naming what was given.  Shapes that do not broadcast are a ValueError.
 * mpmath's precision is changed only inside ``mpmath.workprec`` scopes.  Not
   thread-safe (mpmath's context is global).

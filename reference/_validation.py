@@ -3,16 +3,22 @@
 Every check raises with a message that names what was given, so a caller who
 passed the wrong thing sees which argument and what it was.  The rule for
 arrays is strict on purpose: an input must *carry* its format (a ``dtype`` of
-float32 or float64), because the reference treats each element as an exact
+float16, bfloat16, float32 or float64), because the reference treats each element as an exact
 binary value and a bare Python ``0.1`` does not say which binary value is meant.
 """
 
 from __future__ import annotations
 
+import ml_dtypes  # the bfloat16 type (and registers the name "bfloat16" with numpy)
 import numpy as np
 
-SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_SUPPORTED_NAMES = "float32 or float64"
+SUPPORTED_DTYPES = (
+    np.dtype(np.float16),          # IEEE binary16: 11 significand bits, exponents -14..15
+    np.dtype(ml_dtypes.bfloat16),  # 8 significand bits, float32's exponents -126..127
+    np.dtype(np.float32),
+    np.dtype(np.float64),
+)
+_SUPPORTED_NAMES = "float16, bfloat16, float32 or float64"
 
 
 def describe(value: object, *, limit: int = 80) -> str:
@@ -41,11 +47,12 @@ def check_callable(fn: object) -> None:
 
 
 def resolve_dtype(dtype: object, *, what: str = "dtype") -> np.dtype:
-    """Return ``np.dtype(dtype)`` if it is float32 or float64, else raise TypeError.
+    """Return ``np.dtype(dtype)`` if it is float16, bfloat16, float32 or float64, else raise TypeError.
 
     Accepts anything ``np.dtype`` understands (``np.float32``, ``"float64"``,
-    ``np.dtype("f4")``, ``float``).  Rejects float16, bfloat16, integers,
-    complex, object and junk, naming what was given.
+    ``np.dtype("f4")``, ``float``, ``"bfloat16"``, ``ml_dtypes.bfloat16``,
+    ``jnp.bfloat16``).  Rejects the float8 formats and other ml_dtypes types,
+    integers, complex, object and junk, naming what was given.
     """
     try:
         resolved = np.dtype(dtype)
@@ -62,7 +69,7 @@ def resolve_dtype(dtype: object, *, what: str = "dtype") -> np.dtype:
 
 
 def as_float_array(value: object, *, what: str) -> np.ndarray:
-    """``value`` as an ndarray of float32/float64, checked to carry that dtype.
+    """``value`` as an ndarray of a supported float format, checked to carry that dtype.
 
     ``value`` must have a ``dtype`` attribute (a numpy array, a numpy scalar,
     or an array of another library such as a ``jax.Array``): a Python float or
@@ -82,7 +89,7 @@ def as_float_array(value: object, *, what: str) -> np.ndarray:
                 "e.g. np.asarray(x, dtype=np.float32)"
             )
         raise TypeError(
-            f"{what} must be a float32 or float64 array or numpy scalar, "
+            f"{what} must be a {_SUPPORTED_NAMES} array or numpy scalar, "
             f"got {describe(value)}{hint}"
         )
     try:

@@ -1,8 +1,14 @@
-r"""The rounding engine: certain, correctly rounded float32/float64 values of mpmath functions.
+r"""The rounding engine: certain, correctly rounded float16/bfloat16/float32/float64 values of mpmath functions.
 
 ``correctly_rounded(fn, *args)`` evaluates ``fn`` at the exact binary values of
-``args`` and rounds the result to nearest, ties to even, into float32 or
-float64 with full IEEE 754 semantics (subnormals, signed zeros, overflow).  A
+``args`` and rounds the result to nearest, ties to even, into float16 (IEEE
+binary16), bfloat16 (``ml_dtypes.bfloat16``: 8 significand bits, float32's
+exponent range), float32 or float64 with full IEEE 754 semantics (subnormals,
+signed zeros, overflow).  Every format is rounded into directly from the
+enclosure of the exact value, never through a wider format: rounding a
+rounded float32 to bfloat16 double-rounds (``1 + 2**-8 + 2**-30`` is
+``1 + 2**-7`` in bfloat16, but float32 makes it the tie ``1 + 2**-8``, which
+then goes to the even ``1``).  A
 value is returned only when its rounding is certain; otherwise an error names
 ``fn``, the input and how far the engine got.
 
@@ -13,7 +19,7 @@ holds the exact result.  When both ends of the enclosure round to the same
 target value, every value inside does too (rounding is monotone), and that
 value is returned.  Otherwise the working precision ``w`` is raised (Ziv's
 strategy): ``p + g``, ``p + 2g``, ``p + 4g``, ... with ``p`` the target
-precision (24 or 53) and ``g`` = :data:`GUARD_BITS`, up to
+precision (11, 8, 24 or 53) and ``g`` = :data:`GUARD_BITS`, up to
 :data:`MAX_WORKING_PRECISION` bits, past which :class:`PrecisionCapExceeded`
 is raised.  The enclosure comes from one of two sources.
 
@@ -198,13 +204,20 @@ class FloatFormat:
 
 
 FORMATS = {
+    "float16": FloatFormat("float16", precision=11, emin=-14, emax=15),  # IEEE binary16
+    "bfloat16": FloatFormat("bfloat16", precision=8, emin=-126, emax=127),  # ml_dtypes.bfloat16
     "float32": FloatFormat("float32", precision=24, emin=-126, emax=127),
     "float64": FloatFormat("float64", precision=53, emin=-1022, emax=1023),
 }
 
 
 def float_format(dtype: object) -> FloatFormat:
-    """The :class:`FloatFormat` of ``dtype`` (float32 or float64, any spelling numpy accepts)."""
+    """The :class:`FloatFormat` of ``dtype`` (float16, bfloat16, float32 or float64, any spelling numpy accepts).
+
+    >>> f = float_format("bfloat16")
+    >>> f.precision, f.emin, f.emax, f.max == 2.0**128 - 2.0**120
+    (8, -126, 127, True)
+    """
     return FORMATS[_validation.resolve_dtype(dtype).name]
 
 
@@ -833,10 +846,13 @@ def correctly_rounded(fn: Callable, *args, dtype: object = None) -> np.ndarray:
       :class:`ExactPlus`, or an exact ``int``) computed at mpmath's working
       precision (``reference.functions.softplus``, ``lambda x: mpmath.log1p(x)``);
       cancellation in it is detected (see the module docstring).
-    - ``args``: float32/float64 arrays or numpy scalars (anything with such a
-      ``dtype``), broadcast together; each element is an exact binary value.
-    - ``dtype``: float32 or float64; default the inputs' result type (float64 if
-      they mix).  Required when ``fn`` takes no arguments.
+    - ``args``: float16/bfloat16/float32/float64 arrays or numpy scalars
+      (anything with such a ``dtype``), broadcast together; each element is an
+      exact binary value.
+    - ``dtype``: float16, bfloat16 (``ml_dtypes.bfloat16``, ``"bfloat16"``),
+      float32 or float64; default the inputs' result type (numpy's promotion:
+      the wider format; float32 for float16 with bfloat16).  Required when
+      ``fn`` takes no arguments.
 
     Returns an ``np.ndarray`` of the broadcast shape (0-d for scalar inputs),
     rounded to nearest, ties to even, with IEEE subnormals, signed zeros,
@@ -844,7 +860,8 @@ def correctly_rounded(fn: Callable, *args, dtype: object = None) -> np.ndarray:
     non-real result).  See the module docstring for how certainty is reached
     and how the sign of a zero is chosen.
 
-    Raises TypeError for inputs without a float32/float64 dtype, ValueError for
+    Raises TypeError for inputs without such a dtype (float8 formats, integers,
+    complex, Python floats: the message names the dtype), ValueError for
     shapes that do not broadcast, :class:`EvaluationError` when ``fn`` raises
     and :class:`PrecisionCapExceeded` when the rounding stays uncertain; the
     message names ``fn`` and the input.

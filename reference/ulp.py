@@ -5,7 +5,7 @@
 .. math::  \\frac{|\\mathrm{actual} - f(\\mathrm{args})|}{\\mathrm{ulp}(f(\\mathrm{args}))}
 
 with the exact value :math:`f` computed by mpmath and the ulp taken in
-``actual``'s format (float32 or float64): for :math:`|y| \\in [2^e, 2^{e+1})`,
+``actual``'s format (float16, bfloat16, float32 or float64): for :math:`|y| \\in [2^e, 2^{e+1})`,
 :math:`e \\ge e_{min}`, :math:`\\mathrm{ulp}(y) = 2^{e - p + 1}`; below the
 smallest normal (zero included) it is the smallest subnormal; above the largest
 finite value it is the ulp of the largest binade.  A correctly rounded
@@ -30,7 +30,7 @@ ULP_ERROR_GUARD_BITS = 64
 
 
 def ulp(x) -> np.ndarray:
-    """The ulp of each value of ``x`` in ``x``'s own format (float32 or float64).
+    """The ulp of each value of ``x`` in ``x``'s own format (float16, bfloat16, float32 or float64).
 
     ``2**(e - p + 1)`` for ``|x|`` in ``[2**e, 2**(e+1))``, the smallest
     subnormal for ``|x|`` below the smallest normal (``±0`` included), and
@@ -135,11 +135,11 @@ def distance_in_ulps(actual: float, exact: mpmath.mpf, fmt: rounding.FloatFormat
 def ulp_error(actual, fn: Callable, *args) -> np.ndarray:
     """Distance, in ulps of ``actual``'s format, from ``actual`` to ``fn(*args)`` exactly.
 
-    - ``actual``: float32/float64 array or numpy scalar (anything with such a
+    - ``actual``: float16/bfloat16/float32/float64 array or numpy scalar (anything with such a
       ``dtype``, e.g. a ``jax.Array``); its dtype is the format the ulp is
       measured in.  A Python float is refused (TypeError): say which format.
     - ``fn``: an mpmath-level function, as for :func:`reference.correctly_rounded`.
-    - ``args``: float32/float64 inputs, broadcast with ``actual``.
+    - ``args``: float16/bfloat16/float32/float64 inputs, broadcast with ``actual``.
 
     Returns float64 distances of the broadcast shape (0-d for scalars),
     accurate to about ``2**-50`` ulp.  The exact value is computed at
