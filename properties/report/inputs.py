@@ -18,6 +18,11 @@ How many per regime (:func:`sizes`) follows from the reference's cost: an op
 with a certified fast reference in the dtype (:data:`properties.fastref.FLOAT32`)
 gets :data:`FAST_SIZES`; mpmath (about 25 us to 1 ms per value) gets
 :data:`MPMATH_SIZES`.
+
+16-bit formats (float16, bfloat16; :func:`every_16bit`): a unary op gets
+``every`` bit pattern (65,536, the nans as one); a binary op every pair of
+:data:`SPECIAL_16BIT` values (``special``) and :data:`RANDOM_PAIRS_16BIT` random
+bit-pattern pairs (``random_bits``).
 """
 
 from __future__ import annotations
@@ -126,6 +131,42 @@ def binary(op: OpSpec, dtype: str, n: dict[str, int]
     return (x[keep], y[keep]), {k: int(v[0].size) for k, v in sets.items()}
 
 
+#: The 16-bit formats, whose every input the report takes.
+DTYPES_16BIT = ("float16", "bfloat16")
+#: Random pairs of 16-bit bit patterns for a binary op (times ``scale``).
+RANDOM_PAIRS_16BIT = 2 ** 16
+
+
+def special_16bit(dtype: str) -> np.ndarray:
+    """0, -0, ±1, ±2, ±ln 2, ±max, ±smallest normal and subnormal, ±inf, nan in ``dtype``."""
+    info = np.finfo(np.dtype(dtype))
+    base = [0.0, 1.0, 2.0, math.log(2.0), float(info.max), float(info.smallest_normal),
+            float(info.smallest_subnormal), math.inf]
+    v = np.array(base, dtype)
+    return np.concatenate([v, -v, np.array([math.nan], dtype)])
+
+
+def every_16bit(op: OpSpec, dtype: str, *, scale: float = 1.0):
+    """Every input of a 16-bit ``dtype`` for a unary op (its 65,536 bit patterns, the
+    nans as one, sorted), or for a binary op every pair of :func:`special_16bit` and
+    random pairs; and each regime's count."""
+    np_dtype = np.dtype(dtype)
+    if op.arity == 1:
+        x = np.arange(2 ** 16, dtype=np.uint32).astype(np.uint16).view(np_dtype)
+        x = np.concatenate([x[~np.isnan(x)], np.array([math.nan], np_dtype)])
+        return (x[np.argsort(x, kind="stable")],), {"every": int(x.size)}
+    s = special_16bit(dtype)
+    sx, sy = (a.reshape(-1) for a in np.meshgrid(s, s, indexing="ij"))
+    n = max(8, int(RANDOM_PAIRS_16BIT * scale))
+    r = random_bits(np_dtype, 2 * n, np.random.default_rng(SEED)).reshape(2, -1)
+    x, y = np.concatenate([sx, r[0]]), np.concatenate([sy, r[1]])
+    keep = np.sort(np.unique(np.stack([_bits(x), _bits(y)], axis=1), axis=0, return_index=True)[1])
+    return (x[keep], y[keep]), {"special": int(sx.size), "random_bits": n}
+
+
 def for_op(op: OpSpec, dtype: str, *, scale: float = 1.0):
-    """The inputs of ``op`` in ``dtype``, and each regime's count (see :func:`unary`, :func:`binary`)."""
+    """The inputs of ``op`` in ``dtype``, and each regime's count (see :func:`unary`,
+    :func:`binary`, :func:`every_16bit`)."""
+    if dtype in DTYPES_16BIT:
+        return every_16bit(op, dtype, scale=scale)
     return (unary if op.arity == 1 else binary)(op, dtype, sizes(op, dtype, scale=scale))
