@@ -52,7 +52,7 @@ carries (it is up to 4% of softplus near 0).
 :math:`\sigma''`) and rounds to the wrong float32 at 1 input (softplus), 78
 (:math:`\sigma`: :math:`x` of few bits near 0, where :math:`1/2 + x/4` is a float32
 midpoint), 0 (:math:`\sigma'`) and 6 (:math:`\sigma''`); :mod:`stable_ops._exceptions`
-lists them, and with its tables on (off by default: they cost about 35% of a float32
+lists them, and with its tables on (off by default: they cost 25-95% of a float32
 kernel) every float32 input is correctly rounded. float16 and bfloat16, every input:
 correctly rounded, every kernel (``benchmarks/measure_stable_ops_16bit.py``).
 float64 (740k points, dense log sweeps and random bit patterns): softplus 0.72 ULP,
@@ -286,8 +286,9 @@ def _float32_with_exceptions(narrow, widen, exceptions, x):
     elements up in the table (``keys``: the inputs at which the float64 value rounds
     the wrong way, ``values``: their correctly rounded results), or rounds the
     float64 value where they are not listed. Cost: the check in the loop, and one
-    read of the float32 result for the flags (about 35% of the float32 sigmoid at
-    :math:`10^6`, loaded), and nothing more unless some element is marked."""
+    read of the float32 result for the flags (25-95% of a float32 kernel at
+    :math:`10^6`, loaded; see :mod:`stable_ops._exceptions`), and nothing more unless
+    some element is marked."""
     keys, values, window = exceptions
 
     def looked_up(xs, _):
