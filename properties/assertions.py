@@ -52,7 +52,7 @@ def compare(got, exact: Callable, *inputs) -> Comparison:
 def _show(v) -> str:
     """A float with its bit pattern, e.g. ``1.0 [0x3f800000]``."""
     v = np.asarray(v)
-    bits = v.view(np.uint32 if v.dtype == np.float32 else np.uint64)
+    bits = v.view(f"u{v.dtype.itemsize}")
     return f"{str(v[()])} [{int(bits):#0{v.dtype.itemsize * 2 + 2}x}]"
 
 
@@ -120,7 +120,8 @@ def repro_line(*, module: str, rule: str, dtype: str, x, expression: str) -> str
     if source is not None:
         module, rule = source
     values = x if isinstance(x, tuple) else (x,)
-    assign = "; ".join(f"{name} = np.{dtype}(float.fromhex('{float(v).hex()}'))"
+    scalar = "jax.numpy.bfloat16" if dtype == "bfloat16" else f"np.{dtype}"  # numpy has no bfloat16
+    assign = "; ".join(f"{name} = {scalar}(float.fromhex('{float(v).hex()}'))"
                        for name, v in zip("xyz", values))
     return (f"JAX_ENABLE_X64={x64} python -c \"import importlib, jax, numpy as np; "
             f"f = importlib.import_module('{module}').{rule}; "

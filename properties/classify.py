@@ -37,6 +37,7 @@ import dataclasses
 import math
 from typing import Callable
 
+import ml_dtypes
 import numpy as np
 
 import reference
@@ -136,7 +137,7 @@ def _correctly_rounded(got, exact, inputs, ulps) -> np.ndarray:
 def _below_smallest_normal(expected, exact, inputs) -> np.ndarray:
     """Where the exact value is nonzero and below the smallest normal: its rounding
     is subnormal, or is the smallest normal itself, rounded up from below."""
-    tiny = np.finfo(expected.dtype).smallest_normal
+    tiny = ml_dtypes.finfo(expected.dtype).smallest_normal  # np.finfo knows no bfloat16
     with np.errstate(invalid="ignore"):
         magnitude = np.abs(expected)
         below = (expected != 0) & (magnitude < tiny)
@@ -156,7 +157,7 @@ def _read_as_zero(got, exact, inputs, ulps) -> np.ndarray:
     """
     out = np.zeros(got.size, bool)
     with np.errstate(invalid="ignore"):
-        subnormal_in = [(a != 0) & (np.abs(a) < np.finfo(a.dtype).smallest_normal) for a in inputs]
+        subnormal_in = [(a != 0) & (np.abs(a) < ml_dtypes.finfo(a.dtype).smallest_normal) for a in inputs]
         candidates = np.flatnonzero(np.logical_or.reduce(subnormal_in) & (ulps > 0.5))
     if candidates.size == 0:
         return out

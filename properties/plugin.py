@@ -6,9 +6,11 @@ directory. Options (each also settable by environment variable):
 
 - ``--target MODULE`` (``CONFORMANCE_TARGET``): the implementation under test,
   default ``stable_ops``;
-- ``--dtype float32|float64`` (``CONFORMANCE_DTYPE``): default both. float32
-  tests run with JAX's default 32-bit mode, float64 tests with x64 enabled;
-  the switch is scoped to each test and never leaks;
+- ``--dtype float32|float64|float16|bfloat16`` (``CONFORMANCE_DTYPE``): default
+  float32 and float64. float32, float16 and bfloat16 tests run with JAX's
+  default 32-bit mode, float64 tests with x64 enabled; the switch is scoped to
+  each test and never leaks. A 16-bit format is opt-in (its exhaustive checks,
+  properties/tests/test_exhaustive16.py, do not fit the default run's time);
 - ``--budget OP:ORDER:DTYPE=ULPS``: override a ULP budget (repeatable);
 - ``--subnormals auto|strict``: the subnormal policy (see README).
 
@@ -31,7 +33,9 @@ from properties.classify import Stats
 from properties.ops import OPS
 from properties.target import TargetError, load_target, target_name_from_env
 
-DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64")  # the default run
+SIXTEEN_BIT_DTYPES = ("float16", "bfloat16")  # opt-in: --dtype float16 / bfloat16
+DTYPE_CHOICES = DTYPES + SIXTEEN_BIT_DTYPES
 DTYPE_ENV_VAR = "CONFORMANCE_DTYPE"
 _LEDGER_PROPERTY = "conformance_ledger"
 
@@ -63,8 +67,9 @@ def pytest_addoption(parser):
     group.addoption("--target", default=None, metavar="MODULE",
                     help="module defining <op>_vjp and/or <op>_jvp "
                          "(env CONFORMANCE_TARGET; default stable_ops)")
-    group.addoption("--dtype", default=None, choices=DTYPES,
-                    help=f"test only this dtype (env {DTYPE_ENV_VAR}; default both)")
+    group.addoption("--dtype", default=None, choices=DTYPE_CHOICES,
+                    help=f"test only this dtype (env {DTYPE_ENV_VAR}; default float32 and "
+                         f"float64; float16 and bfloat16 only when chosen)")
     group.addoption("--budget", action="append", default=[], metavar="OP:ORDER:DTYPE=ULPS",
                     help="override a ULP budget for this run, e.g. softplus:2:float32=4 "
                          "(* matches any field; repeatable; printed in the header)")
@@ -78,8 +83,8 @@ def _selected_dtypes(config) -> tuple[str, ...]:
     chosen = config.getoption("dtype") or os.environ.get(DTYPE_ENV_VAR)
     if chosen is None:
         return DTYPES
-    if chosen not in DTYPES:
-        raise pytest.UsageError(f"{DTYPE_ENV_VAR} must be one of {DTYPES}, got {chosen!r}")
+    if chosen not in DTYPE_CHOICES:
+        raise pytest.UsageError(f"{DTYPE_ENV_VAR} must be one of {DTYPE_CHOICES}, got {chosen!r}")
     return (chosen,)
 
 
@@ -114,7 +119,10 @@ def pytest_report_header(config):
         f"registered ops: {', '.join(OPS)}"
         + (f"; not in the target (not collected): {', '.join(absent)}" if absent else ""),
         f"{backend.describe()}; x64 per test: {x64}",
-        f"dtypes: {', '.join(dtypes)}; hypothesis profile: {settings._current_profile}",
+        f"dtypes: {', '.join(dtypes)}"
+        + ("" if any(dt in SIXTEEN_BIT_DTYPES for dt in dtypes)
+           else " (float16, bfloat16 not in this run: --dtype float16|bfloat16)")
+        + f"; hypothesis profile: {settings._current_profile}",
         f"subnormal policy: {policy}; backend flushes subnormal results: {flushing}",
         "ULP budgets: " + "; ".join(budgets.describe()),
     ]

@@ -27,6 +27,7 @@ import functools
 import math
 
 import hypothesis.extra.numpy as hnp
+import ml_dtypes
 import numpy as np
 from hypothesis import strategies as st
 
@@ -38,13 +39,13 @@ BATCH = 64
 #: Regime names, for measuring what the strategies reach (see meta_tests).
 REGIMES = ("special", "near_special", "branch_band", "any_bits", "hypothesis")
 
-_UINT = {"float32": np.uint32, "float64": np.uint64}
+_UINT = {"float16": np.uint16, "bfloat16": np.uint16, "float32": np.uint32, "float64": np.uint64}
 
 
 def _dtype_name(dtype) -> str:
     name = np.dtype(dtype).name
     if name not in _UINT:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}")
+        raise TypeError(f"dtype must be float16, bfloat16, float32 or float64, got {dtype!r}")
     return name
 
 
@@ -56,9 +57,9 @@ def special_values(dtype, op: OpSpec | None = None) -> np.ndarray:
     (both signs), ±inf, nan. Values are exact in ``dtype``; duplicates removed.
     """
     name = _dtype_name(dtype)
-    info = np.finfo(name)
+    info = ml_dtypes.finfo(name)  # numpy's finfo knows no bfloat16
     values = [0.0, -0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5]
-    edges = [info.smallest_subnormal, np.nextafter(info.smallest_normal, 0, dtype=name),
+    edges = [info.smallest_subnormal, np.nextafter(info.smallest_normal, np.zeros((), name)),
              info.smallest_normal, info.max, 1 / info.eps, 1 / info.eps * 2]
     values += [s * float(e) for e in edges for s in (1, -1)]
     if op is not None:
@@ -168,7 +169,7 @@ def special_pairs(dtype, op: OpSpec) -> tuple[np.ndarray, np.ndarray]:
     Returns two arrays of ``dtype`` of equal length.
     """
     name = _dtype_name(dtype)
-    info = np.finfo(name)
+    info = ml_dtypes.finfo(name)
     core = list(_CORE[:4]) + [float(info.max), -float(info.max), float(info.smallest_subnormal),
                               -float(info.smallest_subnormal)] + list(_CORE[4:])
     pairs = [(a, b) for a in core for b in core]
