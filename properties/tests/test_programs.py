@@ -71,7 +71,7 @@ def check_programs(prop, *, target, op, variant, rule, dtype, budgets, flush_all
     padded = programs.padded(args)
     name = f"{op.name}_{variant}"
     try:
-        results, baselines = programs.run(rule, found, padded)
+        results, baselines = programs.run(rule, found, padded, forward=variant == "jvp")
     except programs.ProgramError as error:
         raise AssertionError(f"{prop}: {name} {dtype}: {error}") from None
     failures = []
