@@ -35,7 +35,7 @@ from properties.budgets import BudgetTable
 from properties.ops import SOFTPLUS
 from properties.target import load_target
 from properties.tests import (test_accuracy, test_capabilities, test_dense, test_devices,
-                              test_programs, test_structure, test_transforms)
+                              test_export, test_programs, test_structure, test_transforms)
 
 CATALOGUE = defects.catalogue()
 MUTATION_PROPERTY = "mutation_score"
@@ -47,7 +47,7 @@ HYPOTHESIS = settings(max_examples=15, derandomize=True, database=None, deadline
                       suppress_health_check=list(settings.default.suppress_health_check))
 
 _PROPERTY_MODULES = (test_accuracy, test_transforms, test_structure, test_programs,
-                     test_capabilities, test_dense, test_devices)
+                     test_capabilities, test_dense, test_devices, test_export)
 
 #: Properties that start a JAX process of their own (30-70 s each on the loaded
 #: machine): their defects are checked with them, opt-in (``-m programs``).
