@@ -32,7 +32,7 @@ from hypothesis import Phase, given, settings, strategies as st
 
 from properties import backend, defects
 from properties.budgets import BudgetTable
-from properties.ops import SOFTPLUS
+from properties.ops import OPS, SOFTPLUS
 from properties.target import load_target
 from properties.tests import (test_accuracy, test_capabilities, test_dense, test_devices,
                               test_export, test_programs, test_structure, test_transforms)
@@ -69,11 +69,12 @@ def _property(name: str):
 def _arguments(fn, target, expected: defects.Expectation) -> dict:
     """What pytest's fixtures and parametrization would pass to ``fn``."""
     dtype = expected.dtype
-    values = dict(target=target, op=SOFTPLUS, dtype=dtype, budgets=BudgetTable(),
+    op = OPS[expected.op]
+    values = dict(target=target, op=op, dtype=dtype, budgets=BudgetTable(),
                   flush_allowed=backend.flushes_subnormals(dtype), **expected.params)
     if "variant" in expected.params:
-        values["rule"] = target.rule(SOFTPLUS.name, expected.params["variant"])
-    values["both_variants"] = target.variants(SOFTPLUS.name)
+        values["rule"] = target.rule(op.name, expected.params["variant"])
+    values["both_variants"] = target.variants(op.name)
     wanted = inspect.signature(fn).parameters
     return {k: v for k, v in values.items() if k in wanted}
 
@@ -123,7 +124,7 @@ def test_defect_is_caught_by_its_expected_property(defect, record_property):
 
 
 _CHECKS = sorted({dataclasses.replace(d.expected, raises=AssertionError) for d in CATALOGUE},
-                 key=lambda e: (e.test, e.dtype, repr(e.params_items)))
+                 key=lambda e: (e.test, e.dtype, e.op, repr(e.params_items)))
 
 
 @pytest.mark.parametrize("expected", [pytest.param(e, id=e.describe(), marks=_marks(e.test))
