@@ -10,14 +10,13 @@ rule.
 import importlib
 import pathlib
 
-import numpy as np
 import pytest
 
 from properties import backend
 from properties.budgets import BudgetTable
 from properties.ops import SOFTPLUS
 from properties.target import TargetError, load_target
-from properties.tests import test_accuracy, test_programs
+from properties.tests import test_accuracy
 
 EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "nondiff"
 NAME = "softplus_threshold"
@@ -39,23 +38,14 @@ def _special_values(target, variant, derivative, dtype):
 
 def test_rule_is_bound_once_with_the_declared_arguments(example):
     rule = example.rule("softplus", "vjp")
-    assert rule.keywords == {"threshold": 40.0}, rule
+    assert rule.func is example.module.softplus_vjp and rule.keywords == {"threshold": 40.0}, rule
     assert rule is example.rule("softplus", "vjp"), "a new partial every call defeats the caches"
-    x = np.array([1.0, 50.0], np.float32)
-    np.testing.assert_array_equal(np.asarray(rule(x)), np.asarray(example.module.softplus_vjp(x, 40.0)))
 
 
 @pytest.mark.parametrize("variant, derivative, dtype", [
     ("vjp", (0, "value"), "float64"), ("jvp", (2, "forward-over-reverse"), "float32")])
 def test_the_suite_passes_on_the_bound_rule(example, variant, derivative, dtype):
     _special_values(example, variant, derivative, dtype)
-
-
-def test_the_primals_program_passes_on_the_bound_rule(example):
-    with backend.x64_for("float32"):
-        test_programs.test_every_api_returns_the_primal_of_the_function(
-            target=example, op=SOFTPLUS, variant="vjp", rule=example.rule("softplus", "vjp"),
-            dtype="float32", budgets=BudgetTable(), flush_allowed=True)
 
 
 def test_a_wrong_bound_threshold_is_caught_with_it_in_the_repro_line(example, monkeypatch):
