@@ -1,12 +1,14 @@
 """Where the programs properties (properties/tests/test_programs.py) spend their time.
 
-For each property, rule and dtype: the seconds to trace and lower (``lower``), to
+For each property, rule and dtype: the CPU seconds to trace and lower (``lower``), to
 compile (``compile``) and to run once (``run``) the one jitted call of all its
-programs, with no persistent compilation cache. ``--each`` also times every program
+programs, with no persistent compilation cache, and those of the one call of every
+untransformed derivative shared by the properties (``baselines``; ``--unshared``:
+each property compiles its own, in its call, as before they were shared). ``--each`` also times every program
 alone (traced with its untransformed derivatives), to find the one that costs.
 
     python benchmarks/profile_programs.py [--op logaddexp] [--prop "control flow"]
-                                          [--dtype float64] [--each]
+                                          [--dtype float64] [--each] [--unshared]
 
 A machine shared with other jobs gives loaded figures: repeat and take the minimum.
 """
@@ -22,9 +24,19 @@ from properties.target import load_target
 
 
 def _timed(fn):
-    start = time.perf_counter()
+    """``fn()`` and the CPU seconds of this process it took (all threads: XLA
+    compiles on several; less sensitive to other jobs than wall time)."""
+    start = time.process_time()
     out = fn()
-    return out, time.perf_counter() - start
+    return out, time.process_time() - start
+
+
+def _unshared(rule, found):
+    """The programs and their own untransformed derivatives in one call, as before
+    the derivatives were shared between properties (``--unshared``)."""
+    keys = programs._baselines(found)
+    return jax.jit(lambda *a: ({p.name: p.build(rule)(*a) for p in found},
+                               {k: programs._array(rule, *k)(*a) for k in keys}))
 
 
 def profile(rule, found, args, jitted=None):
@@ -44,6 +56,8 @@ def main():
     parser.add_argument("--dtype", action="append")
     parser.add_argument("--variant", action="append")
     parser.add_argument("--each", action="store_true")
+    parser.add_argument("--unshared", action="store_true",
+                        help="each property compiles its own untransformed derivatives")
     ns = parser.parse_args()
     jax.config.update("jax_enable_compilation_cache", False)
     target = load_target(ns.target)
@@ -56,16 +70,18 @@ def main():
                     if ns.variant and variant not in ns.variant:
                         continue
                     args = programs.padded(programs.special_inputs(op, dtype))
-                    t = profile(rule, None, args,
-                                programs.compiled_baselines(rule, op.arity, variant == "jvp"))
-                    total += sum(t)
-                    print(f"{'baselines':13s} {name}_{variant:3s} {dtype} lower {t[0]:6.2f} s "
-                          f"compile {t[1]:6.2f} s run {t[2]:5.2f} s", flush=True)
+                    if not ns.unshared:
+                        t = profile(rule, None, args,
+                                    programs.compiled_baselines(rule, op.arity, variant == "jvp"))
+                        total += sum(t)
+                        print(f"{'baselines':13s} {name}_{variant:3s} {dtype} lower {t[0]:6.2f} s "
+                              f"compile {t[1]:6.2f} s run {t[2]:5.2f} s", flush=True)
                     for prop in ns.prop or programs.PROPERTIES:
                         found = programs.programs_for(prop, arity=op.arity, forward=variant == "jvp")
                         if not found:
                             continue
-                        t = profile(rule, found, args)
+                        t = profile(rule, found, args,
+                                    _unshared(rule, found) if ns.unshared else None)
                         total += sum(t)
                         print(f"{prop:13s} {name}_{variant:3s} {dtype} n={args[0].size:4d} "
                               f"programs={len(found):2d} lower {t[0]:6.2f} s compile {t[1]:6.2f} s "

@@ -11,9 +11,9 @@ or, for a Jacobian, to the ``(rows, 8, 8)`` blocks of rows of 8 elements.
 Every program names the *untransformed* derivative it computes: a derivative
 (an order, or a multi-index for a binary op) and the mode of
 :mod:`properties.evaluate` (``value``, ``reverse``, ``forward``,
-``reverse-over-reverse``, ...). That one is computed in the same compiled
-function, on the whole array, as a user would call it
-(:func:`properties.evaluate.array_derivative`). A program declared ``exact``
+``reverse-over-reverse``, ...). That one is computed in its own compiled
+function, shared by every property of the rule (:func:`baselines`), on the
+whole array, as a user would call it (:func:`properties.evaluate.array_derivative`). A program declared ``exact``
 must return the same bits (every nan counting as one value, and ``-0 != +0``);
 every program, exact or not, must be within the ULP budget of the correctly
 rounded reference.
@@ -413,8 +413,8 @@ def compiled_baselines(rule: Callable, arity: int, forward: bool) -> Callable:
     as a user calls it (:func:`properties.evaluate.array_derivative`).
 
     Shared by every property of a rule: each derivative is compiled once per rule
-    and input shape, not once per property (logaddexp's float64 value alone costs
-    about 1.5 s of XLA compilation a copy)."""
+    and input shape, not once per property (measured: 3% of the properties' CPU
+    time, ``benchmarks/profile_programs.py --unshared``)."""
     keys = _baselines(p for prop in PROPERTIES
                       for p in programs_for(prop, arity=arity, forward=forward))
     return jax.jit(lambda *args: {k: _array(rule, *k)(*args) for k in keys})
