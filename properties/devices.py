@@ -38,7 +38,14 @@ import os
 import subprocess
 import sys
 
+import jax
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
+
+from properties import backend, programs
+from properties.evaluate import array_derivative, derivative_label
+from properties.ops import OPS
+from properties.target import load_target
 
 #: How many (virtual CPU) devices the inputs are split across.
 N_DEVICES = 8
@@ -49,19 +56,17 @@ SETTINGS = ("jit, inputs sharded over 8 devices", "inside shard_map", "through s
 
 def derivatives_of(arity: int, forward: bool) -> list[tuple[object, str]]:
     """The value, and every first and second partial in the modes a rule supports."""
-    from properties.programs import partials
     value = 0 if arity == 1 else (0,) * arity
     keys = [(value, "value")]
-    keys += [(d, "reverse") for d in partials(arity, 1)]
-    keys += [(d, "reverse-over-reverse") for d in partials(arity, 2)]
+    keys += [(d, "reverse") for d in programs.partials(arity, 1)]
+    keys += [(d, "reverse-over-reverse") for d in programs.partials(arity, 2)]
     if forward:
-        keys += [(d, "forward") for d in partials(arity, 1)]
-        keys += [(d, "forward-over-reverse") for d in partials(arity, 2)]
+        keys += [(d, "forward") for d in programs.partials(arity, 1)]
+        keys += [(d, "forward-over-reverse") for d in programs.partials(arity, 2)]
     return keys
 
 
 def _label(key) -> str:
-    from properties.evaluate import derivative_label
     return derivative_label(*key)
 
 
@@ -71,12 +76,6 @@ def _hex(v) -> str:
 
 def compare_settings(rule, arity: int, forward: bool, args: tuple[np.ndarray, ...]) -> list[dict]:
     """Each setting of :data:`SETTINGS` against one device, at ``args`` (flat, padded)."""
-    import jax
-    from jax.sharding import NamedSharding, PartitionSpec
-
-    from properties.evaluate import array_derivative
-    from properties.programs import same_bits
-
     keys = derivatives_of(arity, forward)
     # Auto axes: XLA's partitioner shards the kernel (with Explicit axes, sharding in
     # types, JAX itself must shard every op, and refuses some: see the README)
@@ -103,7 +102,7 @@ def compare_settings(rule, arity: int, forward: bool, args: tuple[np.ndarray, ..
                                                    f"{(str(error).strip().splitlines() or [''])[0]}"))
             continue
         for key, g, e in zip(keys, got, expected):
-            differ = np.flatnonzero(~same_bits(g, e))
+            differ = np.flatnonzero(~programs.same_bits(g, e))
             case = dict(setting=setting, derivative=_label(key), differ=int(differ.size),
                         size=int(e.size))
             if differ.size:
@@ -116,12 +115,6 @@ def compare_settings(rule, arity: int, forward: bool, args: tuple[np.ndarray, ..
 
 def check_target(target_name: str, dtypes=("float32", "float64")) -> dict:
     """Every rule of the target with derivatives, in ``dtypes``: :func:`compare_settings`."""
-    import jax
-
-    from properties import backend, programs
-    from properties.ops import OPS
-    from properties.target import load_target
-
     target = load_target(target_name)
     cases = []
     for dtype in dtypes:
@@ -158,7 +151,6 @@ def main(argv=None) -> None:
     parser.add_argument("--target", default="stable_ops")
     parser.add_argument("--dtype", action="append", choices=("float32", "float64"))
     ns = parser.parse_args(argv)
-    import jax
     if len(jax.devices()) < N_DEVICES:
         raise SystemExit(f"{len(jax.devices())} devices, but {N_DEVICES} are needed: set "
                          f"XLA_FLAGS={DEVICE_FLAG} before JAX starts")
