@@ -32,10 +32,10 @@ from hypothesis import Phase, given, settings, strategies as st
 
 from properties import backend, defects
 from properties.budgets import BudgetTable
-from properties.ops import SOFTPLUS
+from properties.ops import OPS, SOFTPLUS
 from properties.target import load_target
-from properties.tests import (test_accuracy, test_capabilities, test_dense, test_programs,
-                              test_structure, test_transforms)
+from properties.tests import (test_accuracy, test_capabilities, test_dense, test_devices,
+                              test_export, test_programs, test_structure, test_transforms)
 
 CATALOGUE = defects.catalogue()
 MUTATION_PROPERTY = "mutation_score"
@@ -47,7 +47,15 @@ HYPOTHESIS = settings(max_examples=15, derandomize=True, database=None, deadline
                       suppress_health_check=list(settings.default.suppress_health_check))
 
 _PROPERTY_MODULES = (test_accuracy, test_transforms, test_structure, test_programs,
-                     test_capabilities, test_dense)
+                     test_capabilities, test_dense, test_devices, test_export)
+
+#: Properties that start a JAX process of their own (30-70 s each on the loaded
+#: machine): their defects are checked with them, opt-in (``-m programs``).
+_OWN_PROCESS = {name for name in dir(test_devices) if name.startswith("test_")}
+
+
+def _marks(test: str):
+    return [pytest.mark.programs] if test in _OWN_PROCESS else []
 
 
 def _property(name: str):
@@ -61,11 +69,12 @@ def _property(name: str):
 def _arguments(fn, target, expected: defects.Expectation) -> dict:
     """What pytest's fixtures and parametrization would pass to ``fn``."""
     dtype = expected.dtype
-    values = dict(target=target, op=SOFTPLUS, dtype=dtype, budgets=BudgetTable(),
+    op = OPS[expected.op]
+    values = dict(target=target, op=op, dtype=dtype, budgets=BudgetTable(),
                   flush_allowed=backend.flushes_subnormals(dtype), **expected.params)
     if "variant" in expected.params:
-        values["rule"] = target.rule(SOFTPLUS.name, expected.params["variant"])
-    values["both_variants"] = target.variants(SOFTPLUS.name)
+        values["rule"] = target.rule(op.name, expected.params["variant"])
+    values["both_variants"] = target.variants(op.name)
     wanted = inspect.signature(fn).parameters
     return {k: v for k, v in values.items() if k in wanted}
 
@@ -97,7 +106,8 @@ def _first_line(failure: BaseException) -> str:
     return f"{type(failure).__name__}: {text[0] if text else ''}"[:160]
 
 
-@pytest.mark.parametrize("defect", CATALOGUE, ids=[d.name for d in CATALOGUE])
+@pytest.mark.parametrize("defect", [pytest.param(d, id=d.name, marks=_marks(d.expected.test))
+                                    for d in CATALOGUE])
 def test_defect_is_caught_by_its_expected_property(defect, record_property):
     expected = defect.expected
     failure = run_property(defect.target, expected)
@@ -114,10 +124,11 @@ def test_defect_is_caught_by_its_expected_property(defect, record_property):
 
 
 _CHECKS = sorted({dataclasses.replace(d.expected, raises=AssertionError) for d in CATALOGUE},
-                 key=lambda e: (e.test, e.dtype, repr(e.params_items)))
+                 key=lambda e: (e.test, e.dtype, e.op, repr(e.params_items)))
 
 
-@pytest.mark.parametrize("expected", _CHECKS, ids=[e.describe() for e in _CHECKS])
+@pytest.mark.parametrize("expected", [pytest.param(e, id=e.describe(), marks=_marks(e.test))
+                                      for e in _CHECKS])
 def test_correct_rules_pass_the_same_checks(expected):
     failure = run_property("stable_ops", expected)
     assert failure is None, (f"stable_ops fails {expected.describe()}, the check that catches "

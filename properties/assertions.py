@@ -32,6 +32,7 @@ from hypothesis import Phase, control, settings, target
 from properties import evaluate, ledger
 from properties.classify import CLASS_NAMES, JUDGED, Comparison, Stats, classify
 from properties.evaluate import derivative_label  # noqa: F401  (its former home)
+from properties.target import nondiff_arguments
 
 #: How many failing elements a message lists.
 MAX_LISTED = 5
@@ -119,13 +120,22 @@ def repro_line(*, module: str, rule: str, dtype: str, x, expression: str) -> str
     source = getattr(sys.modules.get(module), "__repro__", None)  # check_rule's own targets
     if source is not None:
         module, rule = source
+    bound = _bound_arguments(module, rule)  # a rule's declared nondiff arguments
     values = x if isinstance(x, tuple) else (x,)
     scalar = "jax.numpy.bfloat16" if dtype == "bfloat16" else f"np.{dtype}"  # numpy has no bfloat16
     assign = "; ".join(f"{name} = {scalar}(float.fromhex('{float(v).hex()}'))"
                        for name, v in zip("xyz", values))
     return (f"JAX_ENABLE_X64={x64} python -c \"import importlib, jax, numpy as np; "
             f"f = importlib.import_module('{module}').{rule}; "
+            + (f"import functools; f = functools.partial(f, **{bound!r}); " if bound else "") +
             f"{assign}; print(repr({expression}))\"")
+
+
+def _bound_arguments(module: str, rule: str) -> dict:
+    """The non-differentiable arguments ``module`` declares for ``rule`` (a target's
+    ``NONDIFF_ARGUMENTS``), for the reproduce line; ``{}`` where none or not loaded."""
+    loaded = sys.modules.get(module)
+    return nondiff_arguments(loaded, rule) if loaded is not None else {}
 
 
 def assert_rule_within_budget(*, target: str, op, variant: str, rule: Callable,

@@ -43,7 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from properties.ops import OPS
-from properties.target import VARIANT_MODES
+from properties.target import VARIANT_MODES, rule_of
 
 #: (order, mode) pairs of a unary op, in the order reports list them.
 DERIVATIVES: tuple[tuple[int, str], ...] = (
@@ -243,7 +243,11 @@ class Implementation:
 
     @property
     def fn(self) -> Callable:
-        return getattr(importlib.import_module(self.module), f"{self.op}_{self.variant}")
+        name = f"{self.op}_{self.variant}"
+        fn = rule_of(importlib.import_module(self.module), name)
+        if fn is None:
+            raise AttributeError(f"module {self.module!r} defines no rule {name!r}")
+        return fn
 
     @property
     def derivatives(self) -> tuple[tuple[object, str], ...]:

@@ -134,8 +134,9 @@ def pytest_report_header(config):
 #: Opt-in markers: what they cost, in the skip reason.
 _OPT_IN = {
     "exhaustive": "exhaustive sweep: run with -m exhaustive",
-    "programs": "the rule inside real programs (remat, control flow, linearize, Jacobians) and its "
-                "capabilities: about 100 s of CPU, over the default run's budget; run with -m programs",
+    "programs": "the rule inside real programs (remat, control flow, linearize, Jacobians, 8 devices, "
+                "export) and its capabilities: about 100 s of CPU, over the default run's budget; "
+                "run with -m programs",
 }
 
 

@@ -11,16 +11,18 @@ or, for a Jacobian, to the ``(rows, 8, 8)`` blocks of rows of 8 elements.
 Every program names the *untransformed* derivative it computes: a derivative
 (an order, or a multi-index for a binary op) and the mode of
 :mod:`properties.evaluate` (``value``, ``reverse``, ``forward``,
-``reverse-over-reverse``, ...). That one is computed in the same compiled
-function, on the whole array, as a user would call it
-(:func:`properties.evaluate.array_derivative`). A program declared ``exact``
+``reverse-over-reverse``, ...). That one is computed in its own compiled
+function, shared by every property of the rule (:func:`baselines`), on the
+whole array, as a user would call it (:func:`properties.evaluate.array_derivative`). A program declared ``exact``
 must return the same bits (every nan counting as one value, and ``-0 != +0``);
 every program, exact or not, must be within the ULP budget of the correctly
 rounded reference.
 
 Cost: one compilation per (property, rule, dtype), all programs of the
-property and their untransformed derivatives in one ``jax.jit``, run once on
-the op's special inputs (:func:`special_inputs`). A program that fails to
+property in one ``jax.jit``, run once on the op's special inputs
+(:func:`special_inputs`), and one per (rule, dtype) of every untransformed
+derivative any property names (:func:`compiled_baselines`), shared by the
+properties. A program that fails to
 trace is found by tracing each alone, only then.
 
 >>> [p.name for p in programs_for("remat", arity=1, forward=False)][:2]
@@ -400,29 +402,39 @@ def _baselines(programs) -> tuple[tuple[object, str], ...]:
 
 @functools.lru_cache(maxsize=None)
 def compiled(rule: Callable, programs: tuple[Program, ...]) -> Callable:
-    """One jitted function: flat inputs -> (every program's result, every untransformed
-    derivative they name), keyed by name and by (derivative, mode)."""
-    keys = _baselines(programs)
+    """One jitted function: flat inputs -> every program's result, keyed by name."""
+    return jax.jit(lambda *args: {p.name: p.build(rule)(*args) for p in programs})
 
-    def run(*args):
-        return ({p.name: p.build(rule)(*args) for p in programs},
-                {k: _array(rule, *k)(*args) for k in keys})
-    return jax.jit(run)
+
+@functools.lru_cache(maxsize=None)
+def compiled_baselines(rule: Callable, arity: int, forward: bool) -> Callable:
+    """One jitted function: flat inputs -> every untransformed derivative that any
+    property's programs name, keyed by ``(derivative, mode)``, each on the whole array
+    as a user calls it (:func:`properties.evaluate.array_derivative`).
+
+    Shared by every property of a rule: each derivative is compiled once per rule
+    and input shape, not once per property (measured: 3% of the properties' CPU
+    time, ``benchmarks/profile_programs.py --unshared``)."""
+    keys = _baselines(p for prop in PROPERTIES
+                      for p in programs_for(prop, arity=arity, forward=forward))
+    return jax.jit(lambda *args: {k: _array(rule, *k)(*args) for k in keys})
 
 
 class ProgramError(Exception):
     """A program raised while it was traced or run; the message names it."""
 
 
-def run(rule: Callable, programs: tuple[Program, ...], args: tuple[np.ndarray, ...]):
-    """Run every program on ``args`` (flat, padded arrays) in one call.
+def run(rule: Callable, programs: tuple[Program, ...], args: tuple[np.ndarray, ...], *,
+        forward: bool):
+    """Run every program on ``args`` (flat, padded arrays) in one call, and the
+    untransformed derivatives they name in another (:func:`baselines`).
 
     Returns ``(results, baselines)`` as NumPy arrays. If tracing fails, each program
     is lowered alone and :class:`ProgramError` names the first that raises (some
     errors, such as an escaped tracer, surface only when lowering).
     """
     try:
-        results, baselines = compiled(rule, programs)(*args)
+        results = compiled(rule, programs)(*args)
     except Exception as error:  # noqa: BLE001 - find which program, then report it
         for p in programs:
             try:
@@ -434,7 +446,21 @@ def run(rule: Callable, programs: tuple[Program, ...], args: tuple[np.ndarray, .
         raise ProgramError(f"the programs raised {type(error).__name__} together, though none "
                            f"did alone (state shared between traces?): {first}") from error
     return ({k: np.asarray(v) for k, v in results.items()},
-            {k: np.asarray(v) for k, v in baselines.items()})
+            baselines(rule, args, forward=forward))
+
+
+def baselines(rule: Callable, args: tuple[np.ndarray, ...], *, forward: bool) -> dict:
+    """Every untransformed derivative of :func:`compiled_baselines` at ``args``, as
+    NumPy arrays; computed once per rule and inputs (every property asks for them)."""
+    key = (rule, forward, tuple((a.dtype.str, a.tobytes()) for a in args))
+    if key not in _BASELINE_VALUES:
+        out = compiled_baselines(rule, len(args), forward)(*args)
+        _BASELINE_VALUES[key] = {k: np.asarray(v) for k, v in out.items()}
+    return _BASELINE_VALUES[key]
+
+
+#: (rule, forward, inputs) -> baselines: a handful of entries of a few kB each.
+_BASELINE_VALUES: dict = {}
 
 
 def all_programs(arity: int) -> dict[str, Program]:

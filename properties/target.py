@@ -8,6 +8,15 @@ implementation by a hard-wired import: it resolves the name given with
 ``--target`` (or ``CONFORMANCE_TARGET``) here, and every property and the
 report run on what this module returns.
 
+A rule with extra non-differentiable parameters (a threshold, a ``beta``: a
+``custom_vjp``/``custom_jvp`` with ``nondiff_argnums``) is tested with them
+bound: the module declares, by rule name, the keyword arguments to bind, in
+:data:`NONDIFF_ARGUMENTS_ATTRIBUTE`, and :meth:`Target.rule` returns
+``functools.partial(rule, **those)`` (the same object every time, so the
+suite's compilations are shared)::
+
+    NONDIFF_ARGUMENTS = {"softplus_vjp": {"threshold": 40.0}}
+
 >>> target = load_target("stable_ops")
 >>> sorted(target.variants("softplus"))
 ['jvp', 'vjp']
@@ -16,6 +25,7 @@ report run on what this module returns.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import os
 import types
@@ -31,6 +41,10 @@ VARIANT_MODES: Mapping[str, tuple[str, ...]] = {
     "jvp": ("reverse", "forward"),
 }
 VARIANTS = tuple(VARIANT_MODES)
+
+#: The module attribute that maps a rule's name to the keyword arguments (its
+#: non-differentiable parameters) the suite binds before testing it.
+NONDIFF_ARGUMENTS_ATTRIBUTE = "NONDIFF_ARGUMENTS"
 
 
 class TargetError(Exception):
@@ -52,8 +66,7 @@ class Target:
         """``<op>_<variant>`` from the module, or None where it is not defined."""
         if variant not in VARIANT_MODES:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-        fn = getattr(self.module, f"{op}_{variant}", None)
-        return fn if callable(fn) else None
+        return rule_of(self.module, f"{op}_{variant}")
 
     def variants(self, op: str) -> dict[str, Callable]:
         """The variants of ``op`` that the module defines, by variant name."""
@@ -63,6 +76,43 @@ class Target:
     def missing_reason(self, op: str, variant: str) -> str:
         """Why a variant is skipped, for the skip message."""
         return f"target {self.name!r} does not define {op}_{variant}"
+
+
+def nondiff_arguments(module: types.ModuleType, name: str) -> dict:
+    """The keyword arguments the module declares for rule ``name`` (see the module
+    docstring); ``{}`` where it declares none. Raises :class:`TargetError` if the
+    declaration is not a mapping of rule names to mappings of parameter names."""
+    declared = getattr(module, NONDIFF_ARGUMENTS_ATTRIBUTE, None)
+    if declared is None:
+        return {}
+    if not isinstance(declared, Mapping):
+        raise TargetError(f"{module.__name__}.{NONDIFF_ARGUMENTS_ATTRIBUTE} must map rule names "
+                          f"to keyword arguments, got {type(declared).__name__}")
+    bound = declared.get(name, {})
+    if not isinstance(bound, Mapping) or not all(isinstance(k, str) for k in bound):
+        raise TargetError(f"{module.__name__}.{NONDIFF_ARGUMENTS_ATTRIBUTE}[{name!r}] must map "
+                          f"parameter names to values, got {bound!r}")
+    return dict(bound)
+
+
+def rule_of(module: types.ModuleType, name: str) -> Callable | None:
+    """The module's rule ``name`` with its declared non-differentiable arguments
+    bound (:func:`nondiff_arguments`), or None where it is not defined."""
+    fn = getattr(module, name, None)
+    if not callable(fn):
+        return None
+    bound = nondiff_arguments(module, name)
+    if not bound:
+        return fn
+    try:
+        return _bind(fn, tuple(sorted(bound.items())))
+    except TypeError:  # an unhashable value: bound, but not shared between calls
+        return functools.partial(fn, **bound)
+
+
+@functools.lru_cache(maxsize=None)
+def _bind(fn: Callable, items: tuple) -> Callable:
+    return functools.partial(fn, **dict(items))
 
 
 def target_name_from_env(cli_value: str | None = None) -> str:

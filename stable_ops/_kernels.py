@@ -850,7 +850,10 @@ def _stored(fn, *args):
     always = ((first | 1) & 1) == 1
 
     def nothing(*a):
-        return jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(fn, *a))
+        # zeros_like of an input: inside shard_map they vary over the same mesh axes
+        # as fn's result (plain zeros would not, and cond refuses the branches)
+        return jax.tree.map(lambda s: jnp.zeros_like(a[0], shape=s.shape, dtype=s.dtype),
+                            jax.eval_shape(fn, *a))
 
     return lax.cond(always, fn, nothing, *args)
 
@@ -872,7 +875,7 @@ def _once(pred, fn, z):
     """``fn(z)`` where the scalar ``pred`` holds, else ``z``, updated in place: a
     ``while_loop`` of zero or one trip (a ``lax.cond`` copies ``z`` into its result
     also through an identity branch: 0.2 ms at :math:`10^6` float32)."""
-    return lax.while_loop(lambda s: s[1], lambda s: (fn(s[0]), jnp.zeros((), bool)), (z, pred))[0]
+    return lax.while_loop(lambda s: s[1], lambda s: (fn(s[0]), jnp.zeros_like(s[1])), (z, pred))[0]
 
 
 def _fill_marked(z, x, y, accurate, row=64, lanes=8, chunk=16, block=128):

@@ -40,27 +40,30 @@ class Expectation:
     - ``params``: the test's own parameters (``variant``, ``derivative`` as
       ``(order, mode)``, ``linear_map``, ``transform``, ``derivative_kind``);
     - ``raises``: how the property reports the defect: ``AssertionError`` (its
-      own verdict), or the exception JAX itself raises inside the property.
+      own verdict), or the exception JAX itself raises inside the property;
+    - ``op``: the op whose rule is defective (``softplus``; a defect that only a
+      binary op can show names ``logaddexp``, and its derivative a multi-index).
     """
 
     test: str
     dtype: str
     params_items: tuple[tuple[str, object], ...]  # hashable; read them as ``params``
     raises: type[BaseException] = AssertionError
+    op: str = "softplus"
 
     @property
     def params(self) -> Mapping[str, object]:
         return dict(self.params_items)
 
-    def k_expression(self, op: str = "softplus") -> str:
+    def k_expression(self, op: str | None = None) -> str:
         """A ``pytest -k`` expression selecting exactly this test: its name with
         the ids the suite gives its parameters, e.g.
         ``test_special_values_within_ulp_budget[float32-softplus-vjp-d1-reverse]``."""
+        from properties.evaluate import derivative_label
         p = self.params
-        ids = [self.dtype, op]
+        ids = [self.dtype, op or self.op]
         if "derivative" in p:
-            order, mode = p["derivative"]
-            ids.append(f"{p['variant']}-{'value' if order == 0 else f'd{order}-{mode}'}")
+            ids.append(f"{p['variant']}-{derivative_label(*p['derivative']).replace(' ', '-')}")
         elif "variant" in p:
             ids.append(str(p["variant"]))
         ids += [str(p[k]) for k in ("linear_map", "derivative_kind", "transform") if k in p]
@@ -68,19 +71,21 @@ class Expectation:
 
     def describe(self) -> str:
         """``test[dtype, variant=..., ...]`` for reports."""
-        inner = ", ".join([self.dtype] + [f"{k}={v}" for k, v in self.params.items()])
+        inner = ", ".join([self.dtype] + ([f"op={self.op}"] if self.op != "softplus" else [])
+                          + [f"{k}={v}" for k, v in self.params.items()])
         return f"{self.test}[{inner}]"
 
 
 def expect(test: str, *, dtype: str = "float32", raises: type[BaseException] = AssertionError,
-           **params) -> Expectation:
+           op: str = "softplus", **params) -> Expectation:
     """Declare the property that must catch a module's defect (see :class:`Expectation`)."""
     unknown = set(params) - set(_PARAMS)
     if unknown:
         raise TypeError(f"expect() got unknown parameters {sorted(unknown)}; known: {_PARAMS}")
     if dtype not in ("float32", "float64"):
         raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-    return Expectation(test=test, dtype=dtype, params_items=tuple(params.items()), raises=raises)
+    return Expectation(test=test, dtype=dtype, params_items=tuple(params.items()), raises=raises,
+                       op=op)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,12 +27,16 @@ all programs of a property in one compiled call (:mod:`properties.programs`):
 
 Every result is also within the ULP budget of the correctly rounded reference.
 
-Cost: opt-in (``pytest -m programs``). One compilation per property, rule and
-dtype is still about 90 s of CPU for stable_ops (2 cores, shared, noisy):
-``lax.scan``/``lax.cond`` bodies with logaddexp's float64 kernel take 24-34 s
-per case, the primals of logaddexp float64 (five copies of its value kernel,
-which XLA does not merge because of the ``lax.cond`` inside) 10 s; the default
-run has 3 s of its 120 s left.
+Cost: opt-in (``pytest -m programs``): 61.5 s of CPU for stable_ops in one process
+(``benchmarks/profile_programs.py``: control flow 29 s, Jacobians 8, the shared
+untransformed derivatives 7.6, primals 7.5, remat 7, linearize 2), 106 s of wall
+time with ``-n 2`` and an empty compilation cache on the loaded 2-core machine
+(each worker traces again); the default run has a few of its 120 s left. The
+untransformed derivatives are compiled once per rule and dtype for all properties
+(:func:`properties.programs.compiled_baselines`: 3% saved). What is left is one copy
+of the rule's kernel per program, traced and compiled: logaddexp's float64 value
+kernel costs about 2 s a copy, each API of the primals and each loop body of the
+control flow holds one, and tracing ``vmap`` of it is half of its control flow.
 """
 
 import numpy as np
@@ -71,7 +75,7 @@ def check_programs(prop, *, target, op, variant, rule, dtype, budgets, flush_all
     padded = programs.padded(args)
     name = f"{op.name}_{variant}"
     try:
-        results, baselines = programs.run(rule, found, padded)
+        results, baselines = programs.run(rule, found, padded, forward=variant == "jvp")
     except programs.ProgramError as error:
         raise AssertionError(f"{prop}: {name} {dtype}: {error}") from None
     failures = []
