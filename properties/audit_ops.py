@@ -381,6 +381,22 @@ _TABLE: dict[str, tuple[Callable, str, dict, tuple[float, ...]]] = {
 #: op -> the public JAX expression a reproduction line calls.
 EXPRESSIONS = {name: row[1] for name, row in _TABLE.items()}
 
+#: op -> where it is real, one closed interval per argument (the others: the whole
+#: line). Outside it every derivative must be nan (``outside_domain="nan"``, the
+#: default): a finite derivative there is a "finite where exact is nan" finding,
+#: listed after wrong values. The edges are limit points: a result there that is not
+#: the one-sided limit is a limit-convention finding (group 4 of the verdict).
+DOMAINS = {
+    "log1mexp": ((0.0, math.inf),),
+    "logit": ((0.0, 1.0),),
+    "erfinv": ((-1.0, 1.0),),
+    "entr": ((0.0, math.inf),),  # SciPy's -inf below 0: defined, but not x log x
+    "ci": ((0.0, math.inf),),
+    "expn2": ((0.0, math.inf),),
+    "xlogy": ((-math.inf, math.inf), (0.0, math.inf)),
+    "xlog1py": ((-math.inf, math.inf), (-1.0, math.inf)),
+}
+
 
 def _spec(name: str, value: Callable, conventions: dict, points: tuple[float, ...]) -> OpSpec:
     """The op, with every derivative the one derived from ``value``, nan where it does not exist."""
@@ -388,7 +404,7 @@ def _spec(name: str, value: Callable, conventions: dict, points: tuple[float, ..
     indices = ((1,), (2,)) if arity == 1 else ((1, 0), (0, 1), (2, 0), (1, 1), (0, 2))
     exact = {(0,) * arity: value}
     exact.update({i: _nan_where_undefined(derivative(value, i)) for i in indices})
-    return OpSpec(name=name, exact=exact, conventions=conventions,
+    return OpSpec(name=name, exact=exact, conventions=conventions, domain=DOMAINS.get(name, ()),
                   branch_points={dt: points for dt in DTYPES})
 
 
