@@ -96,3 +96,44 @@ def test_an_op_declares_its_domain_and_what_derivatives_are_outside_it():
         OpSpec(name="bad", exact={(0,): mpmath.log}, outside_domain="zero")
     with pytest.raises(ValueError, match="domain"):
         OpSpec(name="bad", exact={(0,): mpmath.log}, domain=((1.0, 0.0),))
+
+
+def _search_failure(monkeypatch, twin_fails: bool):
+    """test_within_ulp_budget on a planted defect (softplus 1 ULP high on [3, 6]), with
+    the deterministic twin's verdict forced: the failure, and the phases each search ran."""
+    from hypothesis import Phase, settings
+    from properties import backend
+    from properties.budgets import BudgetTable
+    from properties.ops import OPS
+    from properties.target import load_target
+    from properties.tests import test_accuracy
+
+    phases = []
+    real = settings.__call__
+
+    def recording(self, test):
+        phases.append(Phase.shrink in self.phases)
+        return real(self, test)
+
+    monkeypatch.setattr(settings, "__call__", recording)
+    monkeypatch.setattr(test_accuracy, "_special_values_fail", lambda *a: twin_fails)
+    target = load_target("properties.defects.one_ulp_high_between_3_and_6")
+    with backend.x64_for("float32"), pytest.raises(AssertionError) as info:
+        test_accuracy.test_within_ulp_budget(
+            target, OPS["softplus"], "vjp", target.rule("softplus", "vjp"), (0, "value"),
+            "float32", BudgetTable(("softplus:0:float32=0.51",)), True)
+    ledger.drain()
+    return info.value, phases
+
+
+def test_a_search_whose_twin_fails_is_not_shrunk(monkeypatch):
+    failure, phases = _search_failure(monkeypatch, twin_fails=True)
+    assert phases == [False], phases
+    assert any("not shrunk" in n for n in getattr(failure, "__notes__", [])), failure
+    assert "reproduce:" in str(failure) and "1. wrong finite results" in str(failure)
+
+
+def test_a_search_whose_twin_passes_is_rerun_with_shrinking(monkeypatch):
+    failure, phases = _search_failure(monkeypatch, twin_fails=False)
+    assert phases == [False, True], phases
+    assert not any("not shrunk" in n for n in getattr(failure, "__notes__", [])), failure

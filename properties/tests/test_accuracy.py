@@ -84,19 +84,22 @@ def test_within_ulp_budget(target, op, variant, rule, derivative, dtype, budgets
             x = data.draw(strategies.pairs(dtype, op=op), label="x, y")
         _check(target, op, variant, rule, derivative, x, budgets, flush_allowed, "within budget")
 
-    run = given(data=st.data())(search)
     # one example database key per case, as Hypothesis' pytest plugin gives a parametrized test
-    case = f"{target.name}:{op.name}_{variant}:{derivative}:{dtype}"
-    run.hypothesis.inner_test._hypothesis_internal_add_digest = case.encode()
+    case = f"{target.name}:{op.name}_{variant}:{derivative}:{dtype}".encode()
     relaxed = dict(suppress_health_check=list(settings.default.suppress_health_check)
                    + [HealthCheck.differing_executors])
+
+    def run(phases):
+        test = settings(settings.default, phases=phases, **relaxed)(given(data=st.data())(search))
+        test.hypothesis.inner_test._hypothesis_internal_add_digest = case
+        test()
+
     try:
-        settings(settings.default, phases=[p for p in settings.default.phases
-                                           if p in _NO_SHRINK], **relaxed)(run)()
+        run([p for p in settings.default.phases if p in _NO_SHRINK])
     except Exception as failure:
         if not _special_values_fail(target, op, variant, rule, derivative, dtype, budgets,
                                     flush_allowed):
-            settings(settings.default, **relaxed)(run)()  # replays the saved example, shrinks it
+            run(settings.default.phases)  # replays the saved example and shrinks it
             raise
         failure.add_note("not shrunk: the special values fail for the same op, derivative and "
                          "dtype (test_special_values_within_ulp_budget names them)")
