@@ -79,7 +79,17 @@ the declared conventions: a one-sided limit where the domain ends (``logit``'s d
 at 0 and 1, ``erfinv``'s at ±1, ``log1mexp``'s and ``entr``'s at 0) and JAX's
 documented choices (``relu'(0) = 0``, ``relu6'(6) = 0``, from their docstrings).
 A result that differs only there is a convention, not a defect: the findings
-(:mod:`properties.report.audit`) keep them apart.
+(:mod:`properties.report.audit`) keep them apart. Each op's domain (:data:`DOMAINS`,
+``OpSpec.domain``) makes its edges limit points too, so every failure message,
+summary line and report row lists, in this order, wrong finite values, nonfinite
+results for finite exact values, wrong results for ±inf/nan exact values, and only
+then the limit conventions (:data:`properties.classify.VERDICTS`).
+
+Known weakness of the derived references: far out (``|x|`` near ``max``) where the
+value is astronomically large (``erfcx`` at ``-max`` is about ``e^(1e77)``), the two
+one-sided derivative estimates can disagree and the derivative is declared not to
+exist, hence nan; a "wrong for ±inf/nan" result there (erfcx's d1 at ``-max``) is
+the reference's limit, not a JAX defect, and is not in the README's table.
 
 Budgets: 4 ULP in every order and dtype. JAX documents no accuracy for these
 functions; its tests compare with SciPy at ``jax._src.public_test_util``'s
