@@ -77,3 +77,17 @@ def test_a_findings_reproduction_line_needs_only_jax_and_numpy_and_prints_what_t
                       (float(x),), "value", got, 0.0, 0.0, line)
     assert verify(finding), f"the line does not print {got!r}: {line}"
     assert not verify(dataclasses.replace(finding, got=got + 1)), "verify cannot fail"
+
+
+def test_erfcx_derivative_cancels_for_large_x():
+    """The rule 2 x erfcx(x) - 2/sqrt(pi) subtracts two numbers that agree to all but
+    ~1/(2 x^2) of their digits (README finding 15, no upstream issue found: new)."""
+    import jax.scipy.special as jss
+    x = np.float32(2.0**24)
+    with x64_for("float32"):
+        grad = jax.grad(jss.erfcx)(x)
+    c, budget = _judge("erfcx", 1, grad, x)
+    assert c.classes[0] == JUDGED and c.ulps[0] > 1e12 and c.expected[0] < 0, (
+        f"erfcx'(2^24) float32: out={grad!r}, but should be {c.expected[0]!r} "
+        f"({c.ulps[0]:.3g} ULP > budget {budget}); JAX may have fixed the cancellation: "
+        f"update the README")

@@ -6,15 +6,21 @@ with :func:`properties.classify.classify` (judged, flushed, nonfinite, ...: the
 classes and the subnormal policy are stated there), then
 :func:`assert_within_budget`, which records the statistics in the ledger,
 steers Hypothesis toward larger errors (``hypothesis.target``) and fails with a
-message in one pattern::
+message in one pattern, its failures in the verdict groups of
+:data:`properties.classify.VERDICTS` (wrong finite values first, then nonfinite
+where the exact value is finite, then wrong where it is ±inf or nan, then limit
+conventions; each group with its count and worst ULP, so a nan at ±inf never
+hides a wrong value inside the domain)::
 
     special values: softplus_vjp value float32: 2 of 5 elements outside the budget
-      out=4.0181503 [0x408094b0], but should be 4.01815 [0x408094af] at x=4.0 [0x40800000]: 0.8424 ULP > budget 0.51 ULP
-      out=3.5297506 [0x4061e76f], but should be 3.5297503 [0x4061e76e] at x=3.5 [0x40600000]: 0.7016 ULP > budget 0.51 ULP
+      1. wrong finite results: 2, worst 0.8424 ULP at x=4.0
+        out=4.0181503 [0x408094b0], but should be 4.01815 [0x408094af] at x=4.0 [0x40800000]: 0.8424 ULP > budget 0.51 ULP
+        out=3.5297506 [0x4061e76f], but should be 3.5297503 [0x4061e76e] at x=3.5 [0x40600000]: 0.7016 ULP > budget 0.51 ULP
       reproduce: JAX_ENABLE_X64=0 python -c "import importlib, jax, numpy as np; f = importlib.import_module('properties.defects.one_ulp_high_between_3_and_6').softplus_vjp; x = np.float32(float.fromhex('0x1.0000000000000p+2')); print(repr(f(x)))"
 
 (a result in a class other than judged adds why, e.g. ``(NONFINITE result where
-the exact value is finite)``).
+the exact value is finite)``). The reproduce line is the first listed result of
+the first group.
 
 Flushed results pass only where ``flush_allowed`` (the plugin allows them
 where the backend flushes subnormals, never with ``--subnormals=strict``).
@@ -30,24 +36,27 @@ import numpy as np
 from hypothesis import Phase, control, settings, target
 
 from properties import evaluate, ledger
-from properties.classify import CLASS_NAMES, JUDGED, Comparison, Stats, classify
+from properties.classify import (CLASS_NAMES, FLUSHED_GROUP, JUDGED, VERDICTS, WRONG_FINITE,
+                                 Comparison, Stats,
+                                 classify, input_size)
 from properties.evaluate import derivative_label  # noqa: F401  (its former home)
 from properties.target import nondiff_arguments
 
-#: How many failing elements a message lists.
-MAX_LISTED = 5
+#: How many failing elements a message lists in each verdict group.
+MAX_LISTED = 3
 
 __all__ = ["Comparison", "compare", "assert_within_budget", "assert_true", "repro_line",
            "assert_rule_within_budget", "MAX_LISTED"]
 
 
-def compare(got, exact: Callable, *inputs) -> Comparison:
+def compare(got, exact: Callable, *inputs, limits: tuple | None = None) -> Comparison:
     """Measure ``got`` against ``exact(*inputs)`` (mpmath function, exact float inputs)
     and classify each result (:func:`properties.classify.classify`).
 
-    ``got`` and ``inputs`` broadcast together; results are flattened.
+    ``got`` and ``inputs`` broadcast together; results are flattened. ``limits``: the
+    op's limit points per input (:meth:`properties.ops.OpSpec.limit_points`).
     """
-    return classify(got, exact, *inputs)
+    return classify(got, exact, *inputs, limits=limits)
 
 
 def _show(v) -> str:
@@ -89,18 +98,38 @@ def assert_within_budget(c: Comparison, *, what: str, rule: str, derivative: str
     failing = c.failures(budget, flush_allowed=flush_allowed)
     if failing.size == 0:
         return
-    lines = []
-    for i in failing[:MAX_LISTED]:
-        at = ", ".join(f"{name}={_show(a[i])}" for name, a in
-                       zip(("x", "y", "z"), c.inputs))
-        why = _diagnosis(c, i)
-        lines.append(f"out={_show(c.got[i])}, but should be {_show(c.expected[i])} at {at}: "
-                     f"{c.ulps[i]:.4g} ULP > budget {float(np.broadcast_to(budget, c.ulps.shape)[i]):g} ULP"
-                     + (f" ({why})" if why else ""))
-    head = (f"{what}: {failing.size} of {c.got.size} elements outside the budget"
-            + (f"; worst {MAX_LISTED} shown" if failing.size > MAX_LISTED else ""))
-    tail = f"\n  reproduce: {repro(int(failing[0]))}" if repro else ""
+    budgets = np.broadcast_to(budget, c.ulps.shape)
+    groups = c.verdicts[failing]
+    lines, first = [], None
+    for group, heading in VERDICTS.items():
+        members = failing[groups == group]  # worst first
+        if members.size == 0:
+            continue
+        ranked = group in (WRONG_FINITE, FLUSHED_GROUP)
+        if ranked:
+            summary = f"worst {c.ulps[members[0]]:.4g} ULP at {_at(c, members[0], bits=False)}"
+        else:  # each off by an infinite or undefined number of ULPs: the simplest inputs first
+            members = np.array(sorted(members, key=lambda i: input_size(
+                tuple(float(a[i]) for a in c.inputs))), dtype=members.dtype)
+            summary = f"simplest at {_at(c, members[0], bits=False)}"
+        first = int(members[0]) if first is None else first
+        lines.append(f"{group}. {heading}: {members.size}, {summary}")
+        for i in members[:MAX_LISTED]:
+            why = _diagnosis(c, i)
+            lines.append(f"  out={_show(c.got[i])}, but should be {_show(c.expected[i])} at "
+                         f"{_at(c, i)}: {c.ulps[i]:.4g} ULP > budget {float(budgets[i]):g} ULP"
+                         + (f" ({why})" if why else ""))
+        if members.size > MAX_LISTED:
+            lines.append(f"  ... and {members.size - MAX_LISTED} more")
+    head = f"{what}: {failing.size} of {c.got.size} elements outside the budget"
+    tail = f"\n  reproduce: {repro(first)}" if repro else ""
     raise AssertionError(head + "\n  " + "\n  ".join(lines) + tail)
+
+
+def _at(c: Comparison, i: int, *, bits: bool = True) -> str:
+    """``x=4.0 [0x40800000]`` (or without the bits): the inputs of result ``i``."""
+    return ", ".join(f"{name}={_show(a[i]) if bits else str(a[i])}"
+                     for name, a in zip(("x", "y", "z"), c.inputs))
 
 
 def assert_true(condition: bool, message: str) -> None:
@@ -156,7 +185,12 @@ def assert_rule_within_budget(*, target: str, op, variant: str, rule: Callable,
     args = tuple(x) if isinstance(x, tuple) else (x,)
     dtype = np.asarray(args[0]).dtype.name
     got = evaluate.derivative_at(rule, derivative, mode, *args)
-    c = compare(got, op.reference(derivative), *args)
+    checked = op.checked_inputs(derivative, *args)
+    if not checked.all():  # outside the domain, where the op leaves derivatives unchecked
+        arrays = np.broadcast_arrays(got, *args)
+        got, args = arrays[0].reshape(-1)[checked], tuple(a.reshape(-1)[checked] for a in arrays[1:])
+        budget = np.broadcast_to(budget, checked.shape)[checked] if np.ndim(budget) else budget
+    c = compare(got, op.reference(derivative), *args, limits=op.limit_points(derivative))
     name = f"{op.name}_{variant}"
     label = derivative_label(derivative, mode)
     assert_within_budget(

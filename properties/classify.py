@@ -12,7 +12,23 @@ Each result falls in exactly one class:
 - ``NONFINITE``: inf or nan where the correctly rounded exact value is finite;
 - ``FINITE_FOR_NONFINITE``: finite where the correctly rounded value is ±inf
   (a wrong limit, or no overflow where the exact value overflows) or nan;
-- ``NAN_MISMATCH``: nan where the exact value is ±inf, or ±inf where it is nan.
+- ``NAN_MISMATCH``: nan where the exact value is ±inf, or ±inf where it is nan;
+- ``CONVENTION``: at a *limit point* of an op -- an infinite input, or one of the
+  finite points the caller names (an op's domain edges and declared conventions,
+  :meth:`properties.ops.OpSpec.limit_points`) -- a result that is not the
+  correctly rounded exact limit (more than half an ULP off, or nonfinite where
+  the limit is finite, or the reverse). What a function returns at ±inf or at
+  the end of its domain is a convention before it is a digit: these results are
+  kept apart so they cannot hide wrong values inside the domain.
+
+The verdict a person reads (:data:`VERDICTS`, :meth:`Comparison.verdicts`)
+orders the failures in four groups, most important first: (1) wrong finite
+results, (2) nonfinite where the exact value is finite, (3) wrong where the
+exact value is ±inf or nan (finite, the other infinity, nan for inf), (4)
+limit conventions; flushed results last. A sign of zero is never an error of
+the ULP measure (``ulp_error(-0.0, 0) == 0``: mpmath has no signed zero), so
+it can never fail a budget; where a sign matters the op declares its
+conventions, and results at those points are group 4.
 
 Subnormal policy (XLA on CPU flushes subnormal results to zero and reads
 subnormal inputs as zero, FTZ/DAZ). A result is *flushed* when
@@ -42,7 +58,7 @@ import numpy as np
 
 import reference
 
-JUDGED, FLUSHED, NONFINITE, FINITE_FOR_NONFINITE, NAN_MISMATCH = range(5)
+JUDGED, FLUSHED, NONFINITE, FINITE_FOR_NONFINITE, NAN_MISMATCH, CONVENTION = range(6)
 #: Class -> how a failure message explains it.
 CLASS_NAMES = {
     FLUSHED: "flushed: 0 for a subnormal exact value, or the result at a subnormal input read "
@@ -50,6 +66,20 @@ CLASS_NAMES = {
     NONFINITE: "NONFINITE result where the exact value is finite",
     FINITE_FOR_NONFINITE: "wrong limit: finite where the correctly rounded value is ±inf or nan",
     NAN_MISMATCH: "nan mismatch",
+    CONVENTION: "limit convention: at ±inf or a declared limit point, not the exact limit",
+}
+
+#: The verdict groups, in the order every message and summary lists them: group ->
+#: its heading. Group 5 (flushed) fails only where flushing is not allowed.
+WRONG_FINITE, NONFINITE_FOR_FINITE, WRONG_FOR_NONFINITE, LIMIT_CONVENTION, FLUSHED_GROUP = 1, 2, 3, 4, 5
+VERDICTS = {
+    WRONG_FINITE: "wrong finite results",
+    NONFINITE_FOR_FINITE: "nonfinite where the exact value is finite",
+    WRONG_FOR_NONFINITE: "wrong where the exact value is ±inf or nan (finite, the other "
+                         "infinity, or nan for ±inf)",
+    LIMIT_CONVENTION: "sign-of-zero and limit conventions (at ±inf, domain edges, declared "
+                      "conventions)",
+    FLUSHED_GROUP: "flushed subnormals",
 }
 
 
@@ -61,6 +91,7 @@ class Comparison:
     - ``ulps``: ULP errors (:func:`reference.ulp_error`, or a certified fast reference);
     - ``classes``: one of the classes above per result (int8);
     - ``subnormal``: the exact value is nonzero and below the smallest normal.
+    - ``at_limit``: some input is a limit point (infinite, or one the caller named).
     """
 
     inputs: tuple[np.ndarray, ...]
@@ -69,6 +100,7 @@ class Comparison:
     ulps: np.ndarray
     classes: np.ndarray
     subnormal: np.ndarray
+    at_limit: np.ndarray | None = None
 
     @property
     def judged(self) -> np.ndarray:
@@ -82,6 +114,24 @@ class Comparison:
     def nonfinite(self) -> np.ndarray:
         return self.classes == NONFINITE
 
+    @property
+    def verdicts(self) -> np.ndarray:
+        """The verdict group of each result (:data:`VERDICTS`), 0 for none: a judged
+        result is group 1 where it and its exact value are finite, 3 where the exact
+        value is not, 2 where only it is not."""
+        groups = np.zeros(self.got.size, np.int8)
+        with np.errstate(invalid="ignore"):
+            exact_finite = np.isfinite(self.expected)
+        judged = self.classes == JUDGED
+        groups[judged & exact_finite & np.isfinite(self.got)] = WRONG_FINITE
+        groups[(judged & exact_finite & ~np.isfinite(self.got)) | (self.classes == NONFINITE)] = (
+            NONFINITE_FOR_FINITE)
+        groups[(judged & ~exact_finite) | (self.classes == FINITE_FOR_NONFINITE)
+               | (self.classes == NAN_MISMATCH)] = WRONG_FOR_NONFINITE
+        groups[self.classes == CONVENTION] = LIMIT_CONVENTION
+        groups[self.classes == FLUSHED] = FLUSHED_GROUP
+        return groups
+
     def failures(self, budget: float, *, flush_allowed: bool) -> np.ndarray:
         """Indices of results more than ``budget`` ULPs off (flushed ones exempt
         where ``flush_allowed``), worst first."""
@@ -92,13 +142,17 @@ class Comparison:
         return idx[np.argsort(-self.ulps[idx], kind="stable")]
 
 
-def classify(got, exact: Callable, *inputs, expected=None, ulps=None) -> Comparison:
+def classify(got, exact: Callable, *inputs, expected=None, ulps=None,
+             limits: tuple | None = None) -> Comparison:
     """Classify ``got`` against ``exact(*inputs)`` (an mpmath function of exact float inputs).
 
     - ``got``, ``inputs``: arrays that broadcast together; results are flattened;
     - ``expected``, ``ulps``: the correctly rounded values and the ULP errors, where
       a certified fast reference already has them (flat, of the broadcast size);
-      computed with :mod:`reference` otherwise.
+      computed with :mod:`reference` otherwise;
+    - ``limits``: one sequence of finite limit points per input (an op's
+      :meth:`~properties.ops.OpSpec.limit_points`); where given, ±inf are limit points
+      too. Without it (a comparison that knows no op) no result is ``CONVENTION``.
 
     The reference is asked only where needed: ``expected`` where a result is not
     already within half an ULP, and the subnormal edges on the few results there.
@@ -116,8 +170,26 @@ def classify(got, exact: Callable, *inputs, expected=None, ulps=None) -> Compari
         classes[~got_finite & expected_finite] = NONFINITE
         classes[got_finite & ~expected_finite] = FINITE_FOR_NONFINITE
         classes[~got_finite & ~expected_finite & (np.isnan(got) != np.isnan(expected))] = NAN_MISMATCH
+        at_limit = _at_limit(inputs, limits)
+        classes[at_limit & ~(ulps <= 0.5)] = CONVENTION
         classes[((got == 0) & subnormal) | _read_as_zero(got, exact, inputs, ulps)] = FLUSHED
-    return Comparison(inputs, got, expected, ulps, classes, subnormal)
+    return Comparison(inputs, got, expected, ulps, classes, subnormal, at_limit)
+
+
+def _at_limit(inputs, limits) -> np.ndarray:
+    """Where some input is infinite or one of its limit points (compared as floats:
+    -0.0 is the point 0.0); nowhere when ``limits`` is None."""
+    if limits is None:
+        return np.zeros(inputs[0].size if inputs else 0, bool)
+    if len(limits) != len(inputs):
+        raise ValueError(f"classify: limits needs one sequence of points per input "
+                         f"({len(inputs)}), got {len(limits)}")
+    out = np.zeros(inputs[0].size if inputs else 0, bool)
+    for a, points in zip(inputs, limits):
+        out |= np.isinf(a)
+        if len(points):
+            out |= np.isin(a, np.asarray(points, a.dtype))
+    return out
 
 
 def _correctly_rounded(got, exact, inputs, ulps) -> np.ndarray:
@@ -177,7 +249,11 @@ def _bits(a: np.ndarray) -> np.ndarray:
 # ---- statistics -----------------------------------------------------------------------
 
 _COUNTS = ("n", "judged", "correctly_rounded", "over_1", "over_2", "subnormal", "flushed",
-           "nonfinite", "finite_for_nonfinite", "nan_mismatch")
+           "nonfinite", "finite_for_nonfinite", "nan_mismatch", "convention")
+#: Class -> the Stats count (and :attr:`Stats.examples` key) of the classes other than judged.
+CLASS_FIELDS = {FLUSHED: "flushed", NONFINITE: "nonfinite",
+                FINITE_FOR_NONFINITE: "finite_for_nonfinite", NAN_MISMATCH: "nan_mismatch",
+                CONVENTION: "convention"}
 _MAXIMA = ("max_ulp_flushed", "max_ulp_unjudged")
 
 
@@ -186,7 +262,11 @@ class Stats:
     """What :func:`classify` found in a set of results, mergeable across batches.
 
     - ``n``: results; ``judged``, ``flushed``, ``nonfinite``, ``finite_for_nonfinite``,
-      ``nan_mismatch``: how many fell in each class (they add up to ``n``);
+      ``nan_mismatch``, ``convention``: how many fell in each class (they add up to ``n``);
+    - ``examples``: per class other than judged (its count's name), the result with the
+      smallest input, ``(inputs, got, expected)`` as strings in the results' dtype (the
+      case a person can act on: each such result is off by an infinite or undefined
+      number of ULPs, so "worst" means simplest);
     - over the judged results only: ``correctly_rounded`` (equal to the correctly
       rounded value; nan for nan), ``over_1`` and ``over_2`` (ULP error above 1, 2),
       ``max_ulp`` and ``at_max``, the worst error and its inputs (first seen on ties);
@@ -214,15 +294,17 @@ class Stats:
     nonfinite: int = 0
     finite_for_nonfinite: int = 0
     nan_mismatch: int = 0
+    convention: int = 0
     max_ulp: float = -math.inf
     at_max: tuple[float, ...] | None = None
     max_ulp_flushed: float = -math.inf
     max_ulp_unjudged: float = -math.inf
+    examples: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of(cls, c: Comparison) -> "Stats":
         """The statistics of one :class:`Comparison`."""
-        per_class = np.bincount(c.classes, minlength=5)
+        per_class = np.bincount(c.classes, minlength=6)
         judged = c.classes == JUDGED
         ulps, got, expected = c.ulps[judged], c.got[judged], c.expected[judged]
         with np.errstate(invalid="ignore"):
@@ -233,8 +315,8 @@ class Stats:
                 subnormal=int(np.count_nonzero(c.subnormal)), flushed=int(per_class[FLUSHED]),
                 nonfinite=int(per_class[NONFINITE]),
                 finite_for_nonfinite=int(per_class[FINITE_FOR_NONFINITE]),
-                nan_mismatch=int(per_class[NAN_MISMATCH]),
-                max_ulp_flushed=_max(c.ulps[c.classes == FLUSHED]),
+                nan_mismatch=int(per_class[NAN_MISMATCH]), convention=int(per_class[CONVENTION]),
+                examples=_examples(c), max_ulp_flushed=_max(c.ulps[c.classes == FLUSHED]),
                 max_ulp_unjudged=_max(c.ulps[c.classes > FLUSHED]))
         if ulps.size:
             i = int(np.argmax(ulps))
@@ -250,6 +332,11 @@ class Stats:
             setattr(self, name, max(getattr(self, name), getattr(other, name)))
         if other.max_ulp > self.max_ulp:
             self.max_ulp, self.at_max = other.max_ulp, other.at_max
+        for name, example in other.examples.items():
+            mine = self.examples.get(name)
+            if mine is None or (input_size(tuple(map(float, example[0])))
+                                < input_size(tuple(map(float, mine[0])))):
+                self.examples[name] = example
         return self
 
     def within(self, budget: float, *, flush_allowed: bool) -> bool:
@@ -270,6 +357,7 @@ class Stats:
         for name in ("max_ulp",) + _MAXIMA:
             d[name] = _float_out(d[name])
         d["at_max"] = None if self.at_max is None else [_float_out(v) for v in self.at_max]
+        d["examples"] = {name: [list(at), got, exp] for name, (at, got, exp) in self.examples.items()}
         return d
 
     @classmethod
@@ -278,7 +366,38 @@ class Stats:
         for name in ("max_ulp",) + _MAXIMA:
             d[name] = float(d[name])
         d["at_max"] = None if d["at_max"] is None else tuple(float(v) for v in d["at_max"])
+        d["examples"] = {name: (tuple(at), got, exp)
+                         for name, (at, got, exp) in d.get("examples", {}).items()}
         return cls(**d)
+
+
+def input_size(inputs: tuple[float, ...]) -> tuple:
+    """How small an input is, to pick the simplest example: max |argument|, then the
+    sum (nan counts as infinite), then the arguments themselves (so that the choice
+    is a total order, whatever order the results come in)."""
+    mags = [abs(v) if not math.isnan(v) else math.inf for v in inputs]
+    return (max(mags), sum(mags)) + tuple(math.inf if math.isnan(v) else v for v in inputs)
+
+
+def _examples(c: Comparison) -> dict:
+    """Per class other than judged, the result with the smallest input (:func:`input_size`),
+    as strings in the results' dtype (shortest repr; nan compares equal as a string):
+    ``(inputs, got, expected)``. Vectorized: a sweep has millions of results."""
+    out = {}
+    if not any(np.any(c.classes == k) for k in CLASS_FIELDS):
+        return out
+    with np.errstate(invalid="ignore", over="ignore"):
+        mags = np.stack([np.where(np.isnan(a), np.inf, np.abs(a)).astype(np.float64)
+                         for a in c.inputs])
+        values = [np.where(np.isnan(a), np.inf, a).astype(np.float64) for a in c.inputs]
+        largest, total = mags.max(axis=0), mags.sum(axis=0)
+    for klass, name in CLASS_FIELDS.items():
+        idx = np.flatnonzero(c.classes == klass)
+        if idx.size:
+            keys = tuple(v[idx] for v in reversed(values)) + (total[idx], largest[idx])
+            i = int(idx[np.lexsort(keys)[0]])
+            out[name] = (tuple(str(a[i]) for a in c.inputs), str(c.got[i]), str(c.expected[i]))
+    return out
 
 
 def _max(a: np.ndarray) -> float:

@@ -85,8 +85,20 @@ class OpSpec:
       ``{1: {0.0: inf}}`` for log1mexp's d1 at ±0. For a binary op the inputs
       are pairs ``(x, y)``. Elsewhere a derived derivative that does not exist
       is an error, :class:`reference.NotDifferentiable` ("not differentiable at
-      x=..."): the harness never invents a number.
-    - ``branch_points``: per dtype name, inputs where implementations switch
+      x=..."): the harness never invents a number. A convention at ``0.0`` is
+      the promise at ``-0.0`` too (the same float; the one-sided limit from
+      above and from below must then agree, or the op declares the side it
+      means by its ``domain``).
+    - ``domain``: optional, one closed interval ``(lo, hi)`` per argument where
+      the function is real (``((0.0, inf),)`` for log1mexp, ``((0.0, 1.0),)`` for
+      logit); empty for the whole line. Its finite edges, with the convention
+      points, are the op's *limit points* (:meth:`limit_points`): a result there
+      that is not the exact limit is a convention finding
+      (:data:`properties.classify.CONVENTION`), listed after wrong values.
+    - ``outside_domain``: what a derivative must be outside ``domain``:
+      ``"nan"`` (the default: the reference, nan where a derivative does not
+      exist, decides) or ``"unchecked"`` (derivatives there are not judged; the
+      value still is).    - ``branch_points``: per dtype name, inputs where implementations switch
       formulas or where exp under/overflows; strategies generate them (both
       signs) and their neighbours often.
     - ``finite_domain``: optional, per dtype name, the open interval ``(lo, hi)``
@@ -111,6 +123,8 @@ class OpSpec:
     zero_curve: tuple[float, float, Callable] | None = dataclasses.field(default=None, repr=False)
     max_order: int = dataclasses.field(default=2, repr=False)
     conventions: Mapping = dataclasses.field(default_factory=dict, repr=False)
+    domain: tuple[tuple[float, float], ...] = dataclasses.field(default=(), repr=False)
+    outside_domain: str = dataclasses.field(default="nan", repr=False)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -134,6 +148,13 @@ class OpSpec:
             if self._index(index) not in self.indices[1:]:
                 raise ValueError(f"OpSpec {self.name!r}: conventions are keyed by derivative "
                                  f"multi-indices in {list(self.indices[1:])}, got {index!r}")
+        if self.domain and (len(self.domain) != self.arity or not all(
+                len(iv) == 2 and iv[0] <= iv[1] for iv in self.domain)):
+            raise ValueError(f"OpSpec {self.name!r}: domain must be one interval (lo, hi), "
+                             f"lo <= hi, per argument ({self.arity}), got {self.domain!r}")
+        if self.outside_domain not in ("nan", "unchecked"):
+            raise ValueError(f"OpSpec {self.name!r}: outside_domain must be 'nan' or "
+                             f"'unchecked', got {self.outside_domain!r}")
 
     def _repr_pretty_(self, printer, cycle):
         """Hypothesis' pretty printer ignores ``repr=False``; keep failures readable."""
@@ -189,6 +210,30 @@ class OpSpec:
         if not table:
             return fn
         return _with_conventions(fn, tuple(sorted(table.items(), key=repr)))
+
+    def limit_points(self, derivative) -> tuple[tuple[float, ...], ...]:
+        """Per argument, the finite points where ``derivative``'s result is a limit or a
+        convention rather than a value: the finite edges of :attr:`domain` and, for a
+        unary op, the points of its conventions for that derivative (±inf are limit
+        points of every op; :func:`properties.classify.classify` adds them)."""
+        index = self._index(derivative)
+        points = [[e for e in iv if math.isfinite(e)] for iv in self.domain] or [[]] * self.arity
+        table = next((v for k, v in self.conventions.items() if self._index(k) == index), {})
+        if self.arity == 1:
+            points[0] = points[0] + [float(p) for p in table]
+        return tuple(tuple(sorted(set(p))) for p in points)
+
+    def checked_inputs(self, derivative, *args) -> np.ndarray:
+        """Mask of the inputs where ``derivative`` is judged: everywhere, except outside
+        :attr:`domain` for a derivative of an op whose ``outside_domain`` is ``"unchecked"``."""
+        index = self._index(derivative)
+        arrays = np.broadcast_arrays(*(np.asarray(a) for a in args))
+        keep = np.ones(arrays[0].shape, bool).reshape(-1)
+        if self.outside_domain == "unchecked" and any(index) and self.domain:
+            for a, (lo, hi) in zip(arrays, self.domain):
+                a = a.reshape(-1)
+                keep &= np.isnan(a) | ((a >= lo) & (a <= hi))
+        return keep
 
     def finite_inputs(self, x) -> np.ndarray:
         """Mask of the finite elements of ``x`` inside :attr:`finite_domain`."""

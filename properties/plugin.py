@@ -95,8 +95,10 @@ def pytest_configure(config):
     if config.getoption("hypothesis_profile", None) is None:
         settings.load_profile(default_profile())
     try:
+        # ops=None: the registry as it is after the import, so a target module may
+        # register its own ops (properties.peers.jax_special does)
         config.conformance_target = load_target(target_name_from_env(config.getoption("target")),
-                                                ops=tuple(OPS))
+                                                ops=None)
         config.conformance_budgets = BudgetTable(tuple(config.getoption("budget")))
     except (TargetError, ValueError) as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -161,6 +163,8 @@ def pytest_runtest_call(item):
 
 
 def pytest_runtest_logreport(report):
+    if report.when != "call":  # the teardown report carries the same user_properties
+        return
     for name, value in report.user_properties:
         if name == _LEDGER_PROPERTY:
             ledger.merge(_run_table, value)
@@ -169,7 +173,12 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not _run_table:
         return
-    terminalreporter.section("worst ULP error seen (flushed, nonfinite, wrong-limit and "
-                             "nan-mismatch results counted apart)")
-    for line in ledger.format_table(_run_table):
+    terminalreporter.section("verdict per op, order and dtype (1. wrong finite values, "
+                             "2. nonfinite for finite, 3. wrong for ±inf/nan, 4. limit conventions)")
+    for line in ledger.format_summary(_run_table):
         terminalreporter.write_line(line)
+    if terminalreporter.config.getoption("verbose") > 0:
+        terminalreporter.section("worst ULP error seen per mode (flushed, nonfinite, wrong-limit, "
+                                 "nan-mismatch and convention results counted apart)")
+        for line in ledger.format_table(_run_table):
+            terminalreporter.write_line(line)

@@ -32,7 +32,8 @@ from typing import Callable
 import numpy as np
 
 import reference
-from properties.classify import FINITE_FOR_NONFINITE, FLUSHED, JUDGED, NAN_MISMATCH, NONFINITE
+from properties.classify import (CONVENTION, FINITE_FOR_NONFINITE, FLUSHED, JUDGED, NAN_MISMATCH,
+                                 NONFINITE, input_size)
 
 TARGET = "properties.peers.jax_special"
 #: Scale of the report's generated regimes in the audit (special values are kept whole).
@@ -40,7 +41,8 @@ SCALE = 0.1
 #: Class -> the findings table's word for it.
 KINDS = {JUDGED: "wrong finite value", NONFINITE: "nonfinite where exact is finite",
          FINITE_FOR_NONFINITE: "finite where exact is ±inf or nan",
-         NAN_MISMATCH: "nan vs ±inf", FLUSHED: "flushed subnormal"}
+         NAN_MISMATCH: "nan vs ±inf", FLUSHED: "flushed subnormal",
+         CONVENTION: "limit convention (at ±inf or a domain edge)"}
 
 
 def certified(op, dtype: str, args: tuple[np.ndarray, ...]) -> tuple[np.ndarray, dict[str, int]]:
@@ -66,12 +68,6 @@ def _subnormal(v: float, dtype: str) -> bool:
     return 0 < abs(v) < float(np.finfo(dtype).smallest_normal)
 
 
-def _size(inputs: tuple[float, ...]) -> tuple[float, float]:
-    """How small an input is: max |argument|, then the sum (nan last)."""
-    mags = [abs(v) if not math.isnan(v) else math.inf for v in inputs]
-    return max(mags), sum(mags)
-
-
 @dataclasses.dataclass
 class Finding:
     """The smallest input where one op, dtype, derivative and class of error shows."""
@@ -89,6 +85,8 @@ class Finding:
     ulp: float
     repro: str
     verified: bool | None = None
+    #: the verdict group (properties.classify.VERDICTS): findings are listed in its order
+    group: int = 0
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
@@ -133,6 +131,7 @@ class Findings:
         """``on_comparison`` of :func:`properties.report.measure.measure` for ``op``'s ``derivative``."""
         order = derivative if isinstance(derivative, int) else sum(derivative)
         budget = self.budget_of(op.name, order, row.dtype)
+        verdicts = c.verdicts
         for i in c.failures(budget, flush_allowed=self.flush_allowed(row.dtype)):
             key = (op.name, row.dtype, row.derivative, int(c.classes[i]))
             inputs = tuple(float(a[i]) for a in c.inputs)
@@ -140,7 +139,7 @@ class Findings:
             if old is not None:
                 old.count += 1
                 old.modes = list(dict.fromkeys(old.modes + list(row.modes)))
-                if _size(inputs) >= _size(old.inputs):
+                if input_size(inputs) >= input_size(old.inputs):
                     continue
             kind = kind_of(int(c.classes[i]), c.got[i], c.expected[i])
             if any(_subnormal(v, row.dtype) for v in inputs):
@@ -149,11 +148,12 @@ class Findings:
                         list(dict.fromkeys((old.modes if old else []) + list(row.modes))),
                         old.count if old else 1, inputs, row.modes[0], float(c.got[i]),
                         float(c.expected[i]), float(c.ulps[i]),
-                        repro_line(op.name, row.dtype, derivative, row.modes[0], inputs))
+                        repro_line(op.name, row.dtype, derivative, row.modes[0], inputs),
+                        group=int(verdicts[i]))
             self.found[key] = f
 
     def sorted(self) -> list[Finding]:
-        return sorted(self.found.values(), key=lambda f: (f.op, f.dtype, f.derivative, f.kind))
+        return sorted(self.found.values(), key=lambda f: (f.op, f.dtype, f.derivative, f.group, f.kind))
 
 
 def verify(finding: Finding, *, timeout: float = 120) -> bool:

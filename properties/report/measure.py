@@ -99,7 +99,7 @@ def measure(op: OpSpec, impls: list[Implementation], args: tuple[np.ndarray, ...
                 progress(f"{op.name} {dtype} {name}: {impl.label}")
                 worst = np.full(args[0].size, -np.inf)
                 for group, out in group_identical({m: impl(derivative, m, *args) for m in modes}):
-                    c = classify(out, exact, *args, **(
+                    c = classify(out, exact, *args, limits=op.limit_points(derivative), **(
                         {"expected": ref.rounded, "ulps": ref.ulp_errors(out)} if ref else {}))
                     rows.append(Row(op.name, impl.label, impl.role, dtype, name, group, Stats.of(c)))
                     if on_comparison is not None:

@@ -23,7 +23,7 @@ MODE_ABBREV = {"value": "value", "reverse": "rev", "forward": "fwd",
                "reverse-over-reverse": "rev-rev", "forward-over-forward": "fwd-fwd",
                "forward-over-reverse": "fwd-rev"}
 COLUMNS = ("implementation", "derivative", "mode", "max ULP", "at", "CR", "not CR", ">1 ULP",
-           ">2 ULP", "flushed", "nonfinite", "other", "subnormal")
+           ">2 ULP", "nonfinite", "other", "limits", "flushed", "subnormal")
 LEGEND = [
     "Every result is judged as in the suite (properties.classify): judged by its ULP error, "
     "or counted apart as flushed, nonfinite or other.",
@@ -33,9 +33,11 @@ LEGEND = [
     "results more than 1, 2 ULP off.",
     "flushed: 0 where the exact value is below the smallest normal, or the result at a "
     "subnormal input read as 0 (the backend flushes subnormals: FTZ/DAZ).",
-    "nonfinite: inf/nan where the correctly rounded value is finite (at any input, "
-    "infinite ones included); other: finite where it is inf/nan, or nan for inf and "
-    "inf for nan.",
+    "nonfinite: inf/nan where the correctly rounded value is finite; other: finite where "
+    "it is inf/nan, or nan for inf and inf for nan (both away from the limit points).",
+    "limits: at ±inf or a limit point the op declares (domain edges, conventions), results "
+    "that are not the exact limit (counted there, not under nonfinite or other). The columns "
+    "follow the verdict's order: wrong finite values (max ULP, >1, >2), nonfinite, other, limits.",
     "subnormal: results whose exact value is nonzero and below the smallest normal.",
     "Modes with bitwise identical results share a row (rev=fwd); derivative dx is the "
     "partial in x, dxy the mixed second partial.",
@@ -58,8 +60,9 @@ def _cells(row: dict) -> list[str]:
             "=".join(MODE_ABBREV[m] for m in row["modes"]), format_ulp(row["max_ulp"]),
             format_inputs(at, row["dtype"]), f"{100 * share:.2f}%",
             str(row["judged"] - row["correctly_rounded"]), str(row["over_1"]),
-            str(row["over_2"]), str(row["flushed"]), str(row["nonfinite"]),
-            str(row["finite_for_nonfinite"] + row["nan_mismatch"]), str(row["subnormal"])]
+            str(row["over_2"]), str(row["nonfinite"]),
+            str(row["finite_for_nonfinite"] + row["nan_mismatch"]), str(row.get("convention", 0)),
+            str(row["flushed"]), str(row["subnormal"])]
 
 
 def _aligned(header: list[str], body: list[list[str]]) -> list[str]:
