@@ -78,16 +78,22 @@ def test_lookup_returns_the_listed_values_and_elsewhere_the_float64_value_rounde
     big = big[~np.isin(big.view(np.uint32), x.view(np.uint32))]
     at = np.sort(rng.choice(big.size, x.size, replace=False))
     big[at] = x
-    got = np.asarray(jax.jit(kernel)(big))
-    with jax.enable_x64(True):  # XLA's own rounding (FTZ), as the kernel without a table
-        once = np.array(jax.jit(lambda v: narrow(widen(v)).astype(F32))(big))
+    window = _exceptions.REL_WINDOW[name]
+
+    @jax.jit  # one compilation for the four results
+    def results(big, listed_inputs):
+        with jax.enable_x64(True):
+            # XLA's own rounding (FTZ), as the kernel without a table; and whether every
+            # listed input lies in the lookup window (else it is never looked up)
+            once = narrow(widen(big)).astype(F32)
+            marked = _kernels._float32_or_marker(narrow(widen(listed_inputs)), window)
+        return kernel(big), jax.vmap(kernel)(listed_inputs), once, marked
+
+    got, under_vmap, once, marked = (np.array(r) for r in results(big, x))
     once[at] = listed
-    with jax.enable_x64(True):  # every listed input lies in the lookup window, or it is never looked up
-        marked = np.asarray(jax.jit(lambda v: _kernels._float32_or_marker(
-            narrow(widen(v)), _exceptions.REL_WINDOW[name]))(x))
     assert np.isnan(marked).all(), f"{name}: x={x[~np.isnan(marked)]} listed but outside the window"
     for how, out, want, where in [("jit, 2^14+ elements", got, once, big),
-                                  ("vmap", np.asarray(jax.vmap(kernel)(x)), listed, x)]:
+                                  ("jit of vmap", under_vmap, listed, x)]:
         same = _same(out, want)
         assert same.all(), (f"{name} {how}: out={out[~same]}, but should be {want[~same]} "
                             f"[x={where[~same]}, float32; listed or the float64 value rounded once]")
