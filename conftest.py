@@ -37,3 +37,11 @@ def pytest_configure(config):
         raise pytest.UsageError(
             "the conformance plugin is not registered: install the package first, "
             "pip install -e \".[test]\" (see README.md)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (a pytest in a subprocess, several seconds each) first, the
+    rest in collection order: started last, one of them would leave the other xdist
+    worker idle for its length at the end of the run (longest first; with
+    ``--dist worksteal``, pyproject.toml, the workers then even out)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
