@@ -24,9 +24,10 @@ The device count must be set before JAX starts, so this runs as its own process:
 prints one JSON object: ``{"devices": 8, "cases": [...]}``, one case per rule,
 dtype and setting, with the number of elements that differ and the first of them
 (input, got, expected, as ``float.hex``), or the error it raised.
-:func:`run_on_devices` starts it and parses the answer. Cost: four compilations
-per rule and dtype (one device, sharded, inside and through ``shard_map``),
-about 30-60 s of CPU for stable_ops (loaded 2-core machine).
+:func:`run_on_devices` starts it and parses the answer. Cost: five compilations
+per rule and dtype (one device, sharded with ``Auto`` and with ``Explicit`` mesh axes,
+inside and through ``shard_map``): 36 s of CPU for stable_ops (46 s wall, idle 2-core
+machine).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ from properties.target import load_target
 N_DEVICES = 8
 DEVICE_FLAG = f"--xla_force_host_platform_device_count={N_DEVICES}"
 #: The settings compared with one device, in the order they are reported.
-SETTINGS = ("jit, inputs sharded over 8 devices", "inside shard_map", "through shard_map")
+SETTINGS = ("jit, inputs sharded over 8 devices", "inside shard_map", "through shard_map",
+            "jit, inputs sharded over 8 devices, Explicit axes")
 
 
 def derivatives_of(arity: int, forward: bool) -> list[tuple[object, str]]:
@@ -77,10 +79,13 @@ def _hex(v) -> str:
 def compare_settings(rule, arity: int, forward: bool, args: tuple[np.ndarray, ...]) -> list[dict]:
     """Each setting of :data:`SETTINGS` against one device, at ``args`` (flat, padded)."""
     keys = derivatives_of(arity, forward)
-    # Auto axes: XLA's partitioner shards the kernel (with Explicit axes, sharding in
-    # types, JAX itself must shard every op, and refuses some: see the README)
+    # Auto axes: XLA's partitioner shards the kernel; Explicit axes (jax.make_mesh's
+    # default): sharding is in the types, and JAX itself must shard every op of the rule,
+    # and refuses some (slicing a sharded dimension: stable_ops' logaddexp did)
     mesh = jax.make_mesh((N_DEVICES,), ("i",), axis_types=(jax.sharding.AxisType.Auto,),
                          devices=jax.devices()[:N_DEVICES])
+    explicit = jax.make_mesh((N_DEVICES,), ("i",), axis_types=(jax.sharding.AxisType.Explicit,),
+                             devices=jax.devices()[:N_DEVICES])
     spec = PartitionSpec("i")
     mapped = functools.partial(jax.shard_map, mesh=mesh, in_specs=(spec,) * arity, out_specs=spec)
 
@@ -91,7 +96,9 @@ def compare_settings(rule, arity: int, forward: bool, args: tuple[np.ndarray, ..
     sharded = tuple(jax.device_put(a, NamedSharding(mesh, spec)) for a in args)
     runs = {SETTINGS[0]: lambda: whole(*sharded),
             SETTINGS[1]: lambda: jax.jit(mapped(every(rule)))(*args),
-            SETTINGS[2]: lambda: jax.jit(every(mapped(rule)))(*args)}
+            SETTINGS[2]: lambda: jax.jit(every(mapped(rule)))(*args),
+            SETTINGS[3]: lambda: jax.jit(every(rule))(
+                *(jax.device_put(a, NamedSharding(explicit, spec)) for a in args))}
     expected = [np.asarray(v) for v in whole(*args)]
     out = []
     for setting, call in runs.items():
