@@ -1131,11 +1131,30 @@ def _dispatch_binary(narrow, wide):
         with jax.enable_x64(True):
             x, y = jnp.broadcast_arrays(x, y)
             if dtype == jnp.float64:
-                return _to_dtype(wide(x, y), dtype, weak)
-            return _to_dtype(_round_narrow(narrow(x, y), dtype), dtype, weak)
+                return _to_dtype(_per_shard(wide, x, y), dtype, weak)
+            return _to_dtype(_round_narrow(_per_shard(narrow, x, y), dtype), dtype, weak)
 
     kernel.__name__ = narrow.__name__.removesuffix("_narrow")
     return kernel
+
+
+def _per_shard(fn, x, y):
+    """``fn(x, y)`` (elementwise, ``x`` and ``y`` of one shape), shard by shard where the
+    inputs carry an explicit sharding (``jax.make_mesh``'s default axis type): the
+    kernels' compaction (:func:`_stored`'s first element, :func:`_fill_marked`'s tiles)
+    slices the flat array, which JAX refuses on a sharded dimension ("slicing on sharded
+    dims ... is not implemented"). Each device evaluates its own elements, as it does
+    for an elementwise op: the same bits. Unsharded or ``Auto`` inputs: ``fn(x, y)``."""
+    sharding = getattr(jax.typeof(x), "sharding", None)
+    spec = getattr(sharding, "spec", None)
+    if spec is None or all(axis is None for axis in spec):
+        spec = getattr(getattr(jax.typeof(y), "sharding", None), "spec", None)
+        if spec is None or all(axis is None for axis in spec):
+            return fn(x, y)
+        sharding = jax.typeof(y).sharding
+    mesh = sharding.mesh
+    x, y = (jax.sharding.reshard(v, jax.sharding.NamedSharding(mesh, spec)) for v in (x, y))
+    return jax.shard_map(fn, mesh=mesh, in_specs=(spec, spec), out_specs=spec)(x, y)
 
 
 softplus = _dispatch(softplus_narrow, softplus_wide, subnormals_matter=False)
