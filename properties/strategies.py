@@ -128,10 +128,23 @@ def floats(dtype, *, op: OpSpec | None = None, regime: str | None = None,
 
 def batches(dtype, *, op: OpSpec | None = None, shape: tuple[int, ...] = (BATCH,),
             allow_nonfinite: bool = True) -> st.SearchStrategy[np.ndarray]:
-    """Arrays of ``shape`` (default ``(BATCH,)``) with elements from :func:`floats`."""
+    """Arrays of ``shape`` (default ``(BATCH,)``) with elements from :func:`floats`.
+
+    One strategy object per argument set (:data:`_BATCHES`): the properties draw from
+    here on every example, and Hypothesis validates a strategy object the first time
+    it is drawn from, which for a new one each example was a tenth of the suite's
+    random search."""
     name = _dtype_name(dtype)
-    return hnp.arrays(np.dtype(name), shape,
-                      elements=floats(name, op=op, allow_nonfinite=allow_nonfinite))
+    key = (name, None if op is None else id(op), tuple(shape), allow_nonfinite)
+    if key not in _BATCHES:
+        _BATCHES[key] = (op, hnp.arrays(np.dtype(name), shape,
+                                        elements=floats(name, op=op, allow_nonfinite=allow_nonfinite)))
+    return _BATCHES[key][1]
+
+
+#: :func:`batches`' strategies by (dtype name, ``id(op)``, shape, allow_nonfinite), each
+#: kept with its op (so that the id is not reused while the entry lives).
+_BATCHES: dict[tuple, tuple[OpSpec | None, st.SearchStrategy[np.ndarray]]] = {}
 
 
 def scales(dtype) -> st.SearchStrategy[float]:
@@ -200,21 +213,37 @@ def pairs(draw, dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
     x = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="x").copy()
     y = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="y").copy()
     flat_x, flat_y = x.reshape(-1), y.reshape(-1)
+    on_curve_strategy, ties_strategy = _pair_edits(name, op, flat_x.size)
     if op.zero_curve is not None and flat_x.size:
-        on_curve = draw(st.lists(st.tuples(st.integers(0, flat_x.size - 1), zero_curve_pairs(name, op)),
-                                 max_size=flat_x.size // 4), label="zero curve")
-        for i, (a, b) in on_curve:
+        for i, (a, b) in draw(on_curve_strategy, label="zero curve"):
             flat_x[i], flat_y[i] = a, b
-    ties = draw(st.lists(st.tuples(st.integers(0, max(flat_x.size - 1, 0)),
-                                   st.sampled_from(["equal", "negated", "near"]),
-                                   st.integers(-3, 3)),
-                         max_size=flat_x.size // 4 if flat_x.size else 0), label="ties")
+    ties = draw(ties_strategy, label="ties")
     with np.errstate(over="ignore", invalid="ignore"):
         for i, how, k in ties:
             v = flat_x[i]
             flat_y[i] = {"equal": v, "negated": -v,
                          "near": _near(name, float(v), k) if np.isfinite(v) else v}[how]
     return x, flat_y.reshape(x.shape)
+
+
+def _pair_edits(name: str, op: OpSpec, size: int):
+    """:func:`pairs`' two list strategies for ``size`` elements (pairs put on the zero
+    curve, ties), built once per argument set, as :func:`batches` is."""
+    key = (name, id(op), size)
+    if key not in _PAIR_EDITS:
+        on_curve = None
+        if op.zero_curve is not None and size:
+            on_curve = st.lists(st.tuples(st.integers(0, size - 1), zero_curve_pairs(name, op)),
+                                max_size=size // 4)
+        ties = st.lists(st.tuples(st.integers(0, max(size - 1, 0)),
+                                  st.sampled_from(["equal", "negated", "near"]),
+                                  st.integers(-3, 3)),
+                        max_size=size // 4 if size else 0)
+        _PAIR_EDITS[key] = (op, (on_curve, ties))
+    return _PAIR_EDITS[key][1]
+
+
+_PAIR_EDITS: dict[tuple, tuple[OpSpec, tuple]] = {}
 
 
 def zero_curve_ends(op: OpSpec) -> list[tuple[float, float]]:
