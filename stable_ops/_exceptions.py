@@ -26,7 +26,9 @@ float32 input is correctly rounded (measured exhaustively, see the script).
 
 import os
 
-#: (float32 bits of x, correctly rounded float32 result) per kernel. sigma's cases are
+#: (float32 bits of x, correctly rounded float32 result) per kernel. sigma's cases were
+#: the plain float64 evaluation's, which the kernel now corrects itself (_kernels.sigmoid_narrow,
+#: benchmarks/verify_sigmoid_near_zero.py; kept: the lookup gives the same values). They are
 #: structural: x of few bits near 0 (|x| in [2^-22, 2^-17)), where 1/2 + x/4 is a float32
 #: midpoint and sigma(x) = 1/2 + x/4 - x^3/48 + ... lies below (x > 0) or above it by
 #: less than float64 resolves (x^3/48 < 2^-54 at 1/2): the float64 value is the midpoint.

@@ -49,9 +49,9 @@ carries (it is up to 4% of softplus near 0).
 **Measured.** float32, all :math:`2^{32}` inputs
 (``benchmarks/measure_float32_hard_cases.py``): the float64 value is within
 :math:`9.3\cdot 10^{-9}` float32 ULP of the exact one (:math:`2.4\cdot 10^{-8}` for
-:math:`\sigma''`) and rounds to the wrong float32 at 1 input (softplus), 78
-(:math:`\sigma`: :math:`x` of few bits near 0, where :math:`1/2 + x/4` is a float32
-midpoint), 0 (:math:`\sigma'`) and 6 (:math:`\sigma''`); :mod:`stable_ops._exceptions`
+:math:`\sigma''`) and rounds to the wrong float32 at 1 input (softplus), 0
+(:math:`\sigma`: 78 before :func:`sigmoid_narrow`'s push near 0), 0 (:math:`\sigma'`)
+and 6 (:math:`\sigma''`); :mod:`stable_ops._exceptions`
 lists them, and with its tables on (off by default: they cost 25-95% of a float32
 kernel) every float32 input is correctly rounded. float16 and bfloat16, every input:
 correctly rounded, every kernel (``benchmarks/measure_stable_ops_16bit.py``).
@@ -346,9 +346,32 @@ def softplus_narrow(x):
     return jnp.maximum(x, 0.0) + _log1p_narrow(_exp_neg_abs_narrow(x))
 
 
-def sigmoid_narrow(x):
+def _sigmoid_plain_narrow(x):
     t = _exp_neg_abs_narrow(x)
     return jnp.where(x >= 0, 1.0, t) / (1.0 + t)
+
+
+def sigmoid_narrow(x):
+    r""":math:`\sigma` at a float32 (or narrower) ``x``, widened exactly to float64.
+
+    :func:`_sigmoid_plain_narrow`, except for :math:`2^{-27} \le |x| < 2^{-16}`, where
+    :math:`\sigma(x) = h - x^3/48 + O(x^5)`, :math:`h = 1/2 + x/4`: there the float64
+    value cannot resolve the cubic term, and where :math:`h` is itself a float32 midpoint
+    (:math:`x` of few significant bits: 78 inputs) it rounded to even instead of to the
+    side of :math:`-x^3/48`. :math:`h` is exact in float64 (for :math:`|x| \in [2^e,
+    2^{e+1})` its bits run from :math:`2^{-1}` to :math:`2^{e-25} \ge 2^{-52}`), so it is
+    either a midpoint or at least :math:`2^{e-25}` from every midpoint, farther than
+    :math:`|x|^3/48` (:math:`e \le -17`) and than one float64 ulp of :math:`h`
+    (:math:`e \ge -27`): moved one ulp toward :math:`-x`, it rounds (once, to any
+    narrower format) as :math:`\sigma(x)` does. Checked on every float32 in the range
+    (``benchmarks/verify_sigmoid_near_zero.py``). Not for the float64 differences of logaddexp's
+    derivatives, whose :math:`h` is not exact (:func:`_sigmoid_plain_narrow`)."""
+    # _opaque: XLA's algebraic simplifier reassociates (1/2 + x/4) + 2^-54 into
+    # x/4 + (1/2 + 2^-54) = x/4 + 1/2 (checked), which drops the push
+    h = _opaque(0.5 + 0.25 * x)
+    pushed = jnp.where(x > 0, h - 2.0**-53, h + 2.0**-54)  # one ulp of h: 2^-53 above 1/2
+    near_zero = (jnp.abs(x) >= 2.0**-27) & (jnp.abs(x) < 2.0**-16)
+    return jnp.where(near_zero, pushed, _sigmoid_plain_narrow(x))
 
 
 def sigmoid_d1_narrow(x):
@@ -1092,7 +1115,7 @@ def _widen_plain(x):
 
 
 def sigmoid_of_difference_narrow(x, y):
-    return sigmoid_narrow(_difference_narrow(_widen_plain(x), _widen_plain(y)))
+    return _sigmoid_plain_narrow(_difference_narrow(_widen_plain(x), _widen_plain(y)))
 
 
 def sigmoid_of_difference_wide(x, y):
