@@ -49,9 +49,10 @@ carries (it is up to 4% of softplus near 0).
 **Measured.** float32, all :math:`2^{32}` inputs
 (``benchmarks/measure_float32_hard_cases.py``): the float64 value is within
 :math:`9.3\cdot 10^{-9}` float32 ULP of the exact one (:math:`2.4\cdot 10^{-8}` for
-:math:`\sigma''`) and rounds to the wrong float32 at 1 input (softplus), 0
-(:math:`\sigma`: 78 before :func:`sigmoid_narrow`'s push near 0), 0 (:math:`\sigma'`)
-and 6 (:math:`\sigma''`); :mod:`stable_ops._exceptions`
+:math:`\sigma''`) and rounds to the wrong float32 at 1 input (softplus), 78
+(:math:`\sigma`; corrected by :func:`sigmoid_narrow`'s push near 0), 0 (:math:`\sigma'`)
+and 6 (:math:`\sigma''`), the 7 others corrected inline (:data:`_INLINE_EXCEPTIONS`), so
+every float32 input is correctly rounded; :mod:`stable_ops._exceptions`
 lists them, and with its tables on (off by default: they cost 25-95% of a float32
 kernel) every float32 input is correctly rounded. float16 and bfloat16, every input:
 correctly rounded, every kernel (``benchmarks/measure_stable_ops_16bit.py``).
@@ -238,10 +239,15 @@ def _dispatch(narrow, wide, subnormals_matter=True):
         with jax.enable_x64(True):
             if dtype == jnp.float32 and exceptions is not None:
                 return _to_dtype(_float32_with_exceptions(narrow, widen, exceptions, x), dtype, weak)
-            return _to_dtype(_round_narrow(fn(widen(x)), dtype), dtype, weak)
+            y = fn(widen(x))
+            if dtype == jnp.float32:
+                for bits, value in inline:  # x == a float32 input: exact
+                    y = jnp.where(x == np.array(bits, np.uint32).view(np.float32), value, y)
+            return _to_dtype(_round_narrow(y, dtype), dtype, weak)
 
     name = narrow.__name__.removesuffix("_narrow")
     exceptions = _float32_exception_table(name)
+    inline = _float32_inline_exceptions(name)
     kernel.__name__ = name
     return kernel
 
@@ -259,6 +265,21 @@ def _float32_exception_table(name, enabled=None):
     keys = np.array([b for b, _ in entries], np.uint32)
     values = np.array([v for _, v in entries], np.float32)
     return keys, values, REL_WINDOW[name]
+
+
+#: Kernels whose few float32 hard cases (:mod:`stable_ops._exceptions`) are corrected
+#: inline, by default: a compare and a select per case in the fused loop (softplus
+#: and log_sigmoid 1, sigma'' 6), where a table lookup costs a pass over the result.
+_INLINE_EXCEPTIONS = ("softplus", "log_sigmoid", "sigmoid_d2")
+
+
+def _float32_inline_exceptions(name):
+    """``((float32 bits of x, correctly rounded float32 value), ...)`` of the kernel
+    ``name`` where it is one of :data:`_INLINE_EXCEPTIONS`, else ``()``: each entry is
+    an input at which the float64 value rounds to the wrong float32
+    (``benchmarks/measure_float32_hard_cases.py``, every float32 input)."""
+    from stable_ops._exceptions import FLOAT32
+    return tuple(FLOAT32.get(name, ())) if name in _INLINE_EXCEPTIONS else ()
 
 
 def _float32_or_marker(y, window):

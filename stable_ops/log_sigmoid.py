@@ -8,9 +8,8 @@ r"""Log-sigmoid :math:`\log\sigma(x) = -\log(1 + e^{-x})` with stable custom rul
 
 The value is the softplus kernel at :math:`-x`, negated (both negations are
 exact, so the accuracy is softplus's: every 16-bit input correctly rounded, float32
-all but 1 input (softplus' one, at -x), float64 within 0.75 ULP; the first derivative
-:math:`\sigma(-x)` and the second :math:`-\sigma'(x)` miss none; the value's one goes
-with ``STABLE_OPS_FLOAT32_EXCEPTIONS=1``). The derivatives go through
+every input (softplus' one hard case, at -x, corrected inline), float64 within 0.75 ULP; the first derivative
+:math:`\sigma(-x)` and the second :math:`-\sigma'(x)` miss none). The derivatives go through
 :func:`stable_ops.sigmoid`, whose custom JVP evaluates
 :math:`\sigma(x)\sigma(-x) = e^{-|x|}/(1+e^{-|x|})^2` without cancellation.
 ``jax.nn.log_sigmoid`` is autodiff of ``-softplus(-x)``, whose second derivative

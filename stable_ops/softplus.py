@@ -14,9 +14,9 @@ The rewrite is exact (:math:`\log(1+e^x) = x + \log(1+e^{-x})`) and evaluates
 
 The kernels (:mod:`stable_ops._kernels`) evaluate this with their own ``exp``
 and ``atanh`` series, not XLA's ``log1p``: float32, float16 and bfloat16 in float64,
-rounded once (every 16-bit input correctly rounded; float32 all but 1, 0 and 0 of
-the :math:`2^{32}` inputs for value, first and second derivative, and all of them
-with ``STABLE_OPS_FLOAT32_EXCEPTIONS=1``: :mod:`stable_ops._exceptions`), float64 in
+rounded once (every 16-bit input correctly rounded; float32 all
+the :math:`2^{32}` inputs for value, first and second derivative, the float64
+evaluation's hard cases corrected in the kernels: :mod:`stable_ops._exceptions`), float64 in
 double-double (within 0.75 ULP).
 
 Derivatives go through :func:`stable_ops.sigmoid`, whose own custom JVP computes
