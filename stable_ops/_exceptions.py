@@ -8,30 +8,17 @@ Found over all :math:`2^{32}` float32 inputs by ``benchmarks/measure_float32_har
 evaluates the kernels' float64 arithmetic differently (contracting to FMA, another
 ``round``) can miss elsewhere; rerun the script there.
 
-:data:`REL_WINDOW`: a kernel looks an input up only where its float64 value lies
-within that relative distance of a float32 rounding midpoint
-(:func:`stable_ops._kernels._float32_or_marker`); the script measures the float64
-error on its candidates (at most :math:`2.4\cdot 10^{-8}` float32 ULP, for
-:math:`\sigma''`; :math:`2^{-47}` relative is at least :math:`2^{-24}` ULP) and checks
-that every listed input lies inside its window.
-
-**Off by default** (:data:`ENABLED`): the lookup costs one more pass over the result
-and the check in the loop: at :math:`10^6` float32 elements (``bench_softplus.py`` /
-``bench_ops.py --quick``, loaded machine) softplus' value went from 0.80-0.85x
-``jax.nn.softplus`` to 1.04-1.31x, sigmoid's from 1.4-1.9x ``jax.nn.sigmoid`` to
-2.7-2.9x, against issue 16's bound of 1.0x. ``STABLE_OPS_FLOAT32_EXCEPTIONS=1``
-in the environment before importing ``stable_ops`` turns it on. Redundant since the
-kernels correct every case themselves (:func:`stable_ops._kernels.sigmoid_narrow`'s push
-near 0 for sigma's 78, :data:`stable_ops._kernels._INLINE_EXCEPTIONS` for the other 8),
-so every float32 input is correctly rounded either way.
+The kernels correct these inputs themselves: :func:`stable_ops._kernels.sigmoid_narrow`
+sigma's 78 (by a push near 0, checked against :data:`SIGMOID` by
+``benchmarks/verify_sigmoid_near_zero.py``), and a compare and select in the fused loop
+the other 8 (:data:`stable_ops._kernels._INLINE_EXCEPTIONS`), so every float32 input of
+every unary kernel is correctly rounded.
 """
 
-import os
-
-#: (float32 bits of x, correctly rounded float32 result) per kernel. sigma's cases were
-#: the plain float64 evaluation's, which the kernel now corrects itself (_kernels.sigmoid_narrow,
-#: benchmarks/verify_sigmoid_near_zero.py; kept: the lookup gives the same values). They are
-#: structural: x of few bits near 0 (|x| in [2^-22, 2^-17)), where 1/2 + x/4 is a float32
+#: (float32 bits of x, correctly rounded float32 result) per kernel. sigma's cases are
+#: the plain float64 evaluation's (_kernels._sigmoid_plain_narrow), which sigmoid_narrow
+#: corrects by itself; verify_sigmoid_near_zero.py checks it against them. They are
+#: structural: x of few bits near 0 (|x| in [2^-23, 2^-17)), where 1/2 + x/4 is a float32
 #: midpoint and sigma(x) = 1/2 + x/4 - x^3/48 + ... lies below (x > 0) or above it by
 #: less than float64 resolves (x^3/48 < 2^-54 at 1/2): the float64 value is the midpoint.
 SOFTPLUS = (
@@ -132,10 +119,3 @@ LOG_SIGMOID = tuple((bits ^ 0x8000_0000, -value) for bits, value in SOFTPLUS)
 
 FLOAT32 = {"softplus": SOFTPLUS, "sigmoid": SIGMOID, "sigmoid_d1": SIGMOID_D1,
            "sigmoid_d2": SIGMOID_D2, "log_sigmoid": LOG_SIGMOID}
-
-#: Lookup window per kernel, relative to the float64 value.
-REL_WINDOW = {"softplus": 2.0 ** -48, "sigmoid": 2.0 ** -48, "sigmoid_d1": 2.0 ** -48,
-              "sigmoid_d2": 2.0 ** -47, "log_sigmoid": 2.0 ** -48}
-
-#: Whether the kernels apply the tables (read once, at import).
-ENABLED = os.environ.get("STABLE_OPS_FLOAT32_EXCEPTIONS", "0") == "1"

@@ -53,8 +53,7 @@ carries (it is up to 4% of softplus near 0).
 (:math:`\sigma`; corrected by :func:`sigmoid_narrow`'s push near 0), 0 (:math:`\sigma'`)
 and 6 (:math:`\sigma''`), the 7 others corrected inline (:data:`_INLINE_EXCEPTIONS`), so
 every float32 input is correctly rounded; :mod:`stable_ops._exceptions`
-lists them, and with its tables on (off by default: they cost 25-95% of a float32
-kernel) every float32 input is correctly rounded. float16 and bfloat16, every input:
+lists them. float16 and bfloat16, every input:
 correctly rounded, every kernel (``benchmarks/measure_stable_ops_16bit.py``).
 float64 (740k points, dense log sweeps and random bit patterns): softplus 0.72 ULP,
 :math:`\sigma` 0.57, :math:`\sigma'` 0.59; correctly rounded 95.7%, 98.5%, 97.0%.
@@ -217,9 +216,8 @@ def _dispatch(narrow, wide, subnormals_matter=True):
     :func:`_widen` (0.08 ms at :math:`10^6`, 15% of the float32 sigmoid). Not so
     for :math:`\sigma'' \approx -x/8`, whose sign follows :math:`x`.
 
-    float32 results go through the kernel's exception table where it has one
-    (:func:`_float32_with_exceptions`): the inputs at which the float64 value rounds
-    the wrong way."""
+    float32 results are corrected at the kernel's few listed inputs where the float64
+    value rounds the wrong way (:data:`_INLINE_EXCEPTIONS`)."""
     widen = _widen if subnormals_matter else _widen_plain
 
     def kernel(x):
@@ -237,8 +235,6 @@ def _dispatch(narrow, wide, subnormals_matter=True):
             raise TypeError(f"stable_ops expects a real floating dtype, got {dtype}")
         fn = wide if dtype == jnp.float64 else narrow
         with jax.enable_x64(True):
-            if dtype == jnp.float32 and exceptions is not None:
-                return _to_dtype(_float32_with_exceptions(narrow, widen, exceptions, x), dtype, weak)
             y = fn(widen(x))
             if dtype == jnp.float32:
                 for bits, value in inline:  # x == a float32 input: exact
@@ -246,30 +242,14 @@ def _dispatch(narrow, wide, subnormals_matter=True):
             return _to_dtype(_round_narrow(y, dtype), dtype, weak)
 
     name = narrow.__name__.removesuffix("_narrow")
-    exceptions = _float32_exception_table(name)
     inline = _float32_inline_exceptions(name)
     kernel.__name__ = name
     return kernel
 
 
-def _float32_exception_table(name, enabled=None):
-    """``(keys, values, window)`` for the kernel ``name`` from
-    :data:`stable_ops._exceptions.FLOAT32` (keys: sorted uint32 bits of float32
-    inputs), or None: where it lists nothing, or where the tables are off (the
-    default; ``STABLE_OPS_FLOAT32_EXCEPTIONS=1`` at import turns them on)."""
-    from stable_ops._exceptions import ENABLED, FLOAT32, REL_WINDOW
-    entries = FLOAT32.get(name)
-    if not ((ENABLED if enabled is None else enabled) and entries):
-        return None
-    entries = sorted(entries)
-    keys = np.array([b for b, _ in entries], np.uint32)
-    values = np.array([v for _, v in entries], np.float32)
-    return keys, values, REL_WINDOW[name]
-
-
 #: Kernels whose few float32 hard cases (:mod:`stable_ops._exceptions`) are corrected
-#: inline, by default: a compare and a select per case in the fused loop (softplus
-#: and log_sigmoid 1, sigma'' 6), where a table lookup costs a pass over the result.
+#: inline: a compare and a select per case in the fused loop (softplus and log_sigmoid
+#: 1, sigma'' 6). sigma's 78 are corrected by :func:`sigmoid_narrow` itself.
 _INLINE_EXCEPTIONS = ("softplus", "log_sigmoid", "sigmoid_d2")
 
 
@@ -280,47 +260,6 @@ def _float32_inline_exceptions(name):
     (``benchmarks/measure_float32_hard_cases.py``, every float32 input)."""
     from stable_ops._exceptions import FLOAT32
     return tuple(FLOAT32.get(name, ())) if name in _INLINE_EXCEPTIONS else ()
-
-
-def _float32_or_marker(y, window):
-    r"""``y`` (float64) rounded to float32, or :func:`_marker` where ``y`` lies within
-    ``window`` (relative) of a float32 rounding midpoint: where :math:`y(1 - w)` and
-    :math:`y(1 + w)` round to different float32s (rounding is monotonic, so where they
-    agree, :math:`y` rounds as they do). Bits are compared, so nan is not marked;
-    float32 subnormals flush to 0 at both ends. ``y`` is passed through
-    :func:`_opaque`: a divide read three times would otherwise be stored (8 MB at
-    :math:`10^6`)."""
-    y = _opaque(y)
-    lo = _as_bits((y * (1.0 - window)).astype(jnp.float32))
-    hi = _as_bits((y * (1.0 + window)).astype(jnp.float32))
-    bits = jnp.where(lo == hi, lo, jnp.asarray(_marker(np.float32), jnp.uint32))
-    return lax.bitcast_convert_type(bits, jnp.float32)
-
-
-def _float32_with_exceptions(narrow, widen, exceptions, x):
-    r"""``narrow(widen(x))`` rounded to float32, with the exception table applied.
-
-    The float64 evaluation has an error of about :math:`2^{-50}` relative, so it
-    rounds the wrong way only where its value lies that close to a float32 midpoint;
-    the fused loop marks a window a few times wider (:func:`_float32_or_marker`: a
-    few in :math:`10^8` random inputs), and :func:`_fill_marked` looks the marked
-    elements up in the table (``keys``: the inputs at which the float64 value rounds
-    the wrong way, ``values``: their correctly rounded results), or rounds the
-    float64 value where they are not listed. Cost: the check in the loop, and one
-    read of the float32 result for the flags (25-95% of a float32 kernel at
-    :math:`10^6`, loaded; see :mod:`stable_ops._exceptions`), and nothing more unless
-    some element is marked."""
-    keys, values, window = exceptions
-
-    def looked_up(xs, _):
-        k = lax.bitcast_convert_type(xs, jnp.uint32)
-        i = jnp.clip(jnp.searchsorted(keys, k), 0, keys.size - 1)
-        listed = jnp.asarray(keys)[i] == k
-        return jnp.where(listed, jnp.asarray(values)[i], narrow(widen(xs)).astype(jnp.float32))
-
-    z = _stored(lambda v: _float32_or_marker(narrow(widen(v)), window), x)
-    flat = x.reshape(-1)
-    return _fill_marked(z.reshape(-1), flat, flat, looked_up).reshape(x.shape)
 
 
 # -- float32 and narrower, in plain float64 ------------------------------------
