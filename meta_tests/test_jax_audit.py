@@ -53,6 +53,18 @@ def test_logit_float32_near_one_half_is_millions_of_ulps_off():
         f"({c.ulps[0]:.3g} ULP > budget {budget})")
 
 
+def test_expn_at_zero_is_one_over_n_instead_of_one_over_n_minus_1():
+    """README finding #18 (no upstream issue found): E_2(0) = 1, JAX gives 1/2."""
+    import jax.scipy.special as jss
+    x = np.float32(0.0)
+    with x64_for("float32"):
+        value = jss.expn(2, x)
+    c, budget = _judge("expn2", 0, value, x)
+    assert float(value) == 0.5 and c.expected[0] == 1.0 and c.ulps[0] > budget, (
+        f"expn(2, 0) float32: out={value!r}, but should be {c.expected[0]!r} "
+        f"({c.ulps[0]:.3g} ULP); JAX may have fixed it: update the README's finding #18")
+
+
 def test_xlogy_partial_in_y_is_nan_at_the_origin_where_it_is_0():
     """xlogy(0, y) = 0 for every y, so d/dy is 0 at (0, 0); JAX's rule computes x / y = 0/0."""
     import jax.scipy.special as jss
