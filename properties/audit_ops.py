@@ -413,11 +413,9 @@ def _defined_at(value: Callable, limits: tuple = (0, 0)) -> Callable:
         return finite[key]
 
     def wrap(fn: Callable) -> Callable:
+        @_real  # mpmath arguments, nan in -> nan, a complex result -> nan
         @functools.wraps(fn)
         def derivative_where_defined(*args):
-            args = [mpmath.mpmathify(a) for a in args]
-            if any(mpmath.isnan(a) for a in args):
-                return NAN
             if len(args) > 1 and any(mpmath.isinf(a) for a in args):
                 # a partial's limit along its argument, which exists where the value at
                 # the point does not (xlogy(inf, 1) is inf * 0, its dx is log 1 = 0)
@@ -429,10 +427,7 @@ def _defined_at(value: Callable, limits: tuple = (0, 0)) -> Callable:
                 return mpmath.mpf(limits[args[0] > 0])
             if kind == "inf":
                 return NAN
-            out = fn(*args)
-            if isinstance(out, mpmath.mpc):
-                return NAN if out.imag != 0 else out.real
-            return out
+            return fn(*args)
         return derivative_where_defined
     return wrap
 
@@ -459,10 +454,6 @@ def _sin_over_t_d2(t):
     if t == 0:
         return -mpmath.mpf(1) / 3
     return -mpmath.sin(t) / t - 2 * _sin_over_t_d1(t) / t
-
-
-def _sign(x):
-    return mpmath.mpf(1) if x > 0 else mpmath.mpf(-1)
 
 
 def _unary_derivatives(value: Callable, d1: Callable, d2: Callable, *,
@@ -582,17 +573,17 @@ DERIVATIVES: dict[str, dict] = {
         erfinv, lambda x: _SQRT_PI() / 2 * mpmath.exp(mpmath.erfinv(x) ** 2),
         lambda x: mpmath.pi / 2 * mpmath.erfinv(x) * mpmath.exp(2 * mpmath.erfinv(x) ** 2)),
     "i0e": _unary_derivatives(
-        i0e, _kink_at((0,), lambda x: (mpmath.besseli(1, x) - _sign(x) * mpmath.besseli(0, x))
+        i0e, _kink_at((0,), lambda x: (mpmath.besseli(1, x) - mpmath.sign(x) * mpmath.besseli(0, x))
                       * mpmath.exp(-abs(x))),
         _kink_at((0,), lambda x: (mpmath.besseli(0, x) + _i_prime(x)
-                                  - 2 * _sign(x) * mpmath.besseli(1, x)) * mpmath.exp(-abs(x)))),
+                                  - 2 * mpmath.sign(x) * mpmath.besseli(1, x)) * mpmath.exp(-abs(x)))),
     "i1e": _unary_derivatives(
-        i1e, lambda x: (_i_prime(x) - (_sign(x) * mpmath.besseli(1, x) if x != 0 else 0))
+        i1e, lambda x: (_i_prime(x) - mpmath.sign(x) * mpmath.besseli(1, x))
         * mpmath.exp(-abs(x)),
         # (I1 e^-|x|)'' = (I1'' - 2 s I1' + I1) e^-|x|, I1'' = I1 - I1'/x + I1/x^2 = I1 - I2/x
         # from Bessel's equation and I0 - I2 = 2 I1/x; discontinuous at 0 (-sign(x))
         _kink_at((0,), lambda x: (2 * mpmath.besseli(1, x) - mpmath.besseli(2, x) / x
-                                  - 2 * _sign(x) * _i_prime(x)) * mpmath.exp(-abs(x)))),
+                                  - 2 * mpmath.sign(x) * _i_prime(x)) * mpmath.exp(-abs(x)))),
     "erfcx": _unary_derivatives(
         erfcx, lambda x: 2 * x * erfcx(x) - 2 / _SQRT_PI(),
         lambda x: (2 + 4 * x * x) * erfcx(x) - 4 * x / _SQRT_PI(),
