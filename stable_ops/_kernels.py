@@ -29,7 +29,7 @@ than the whole float32 softplus). The kernels use only ``+ - * /``, ``round``
 and an exponent bitcast, which XLA vectorises and fuses into one loop.
 
 **float32, float16, bfloat16: evaluated in float64**, rounded once to the dtype
-(:func:`_round_narrow`; XLA's own conversion to bfloat16 rounds twice). :math:`T` comes from
+(:func:`_round_narrow`; XLA's own conversion to bfloat16, and on some CPUs to float16, rounds twice). :math:`T` comes from
 :math:`e^{-a} = 2^k e^r`, :math:`k = \operatorname{round}(-a/\ln 2)`,
 :math:`|r| \le \ln 2 / 2` (:math:`\ln 2` in two parts), with Chebyshev fits of
 :math:`(e^r - 1)/r` (degree 9) and :math:`(\operatorname{atanh}(s)/s - 1)/s^2`
@@ -170,15 +170,19 @@ def _to_dtype(y, dtype, weak):
 def _round_narrow(y, dtype):
     """Float64 ``y`` correctly rounded to ``dtype`` (float32, float16 or bfloat16).
 
-    XLA converts float64 to float16 directly, but to bfloat16 *through float32*,
-    rounding twice: :math:`1 + 2^{-8} + 2^{-40}` becomes 1, not :math:`1 + 2^{-7}`
-    (a tie in float32, then to even). So bfloat16 goes through float32 *rounded to
-    odd* (truncated, its last bit set where inexact), after which rounding to
-    bfloat16 is the correct rounding of ``y`` (float32 has 16 more bits; 2 suffice)."""
+    XLA converts float64 to bfloat16 *through float32*, rounding twice:
+    :math:`1 + 2^{-8} + 2^{-40}` becomes 1, not :math:`1 + 2^{-7}` (a tie in float32,
+    then to even). On some CPUs it does the same for float16 (measured on an AMD EPYC
+    with F16C and AVX-512, jaxlib 0.10.2: :math:`1 + 2^{-11} + 2^{-40}` becomes 1, and
+    :math:`2.5 \cdot 2^{-24}(1 + 2^{-30})` the subnormal 2, not 3, times :math:`2^{-24}`),
+    while on others it converts directly. So both go through float32 *rounded to odd*
+    (truncated, its last bit set where inexact), after which XLA's rounding to the
+    16-bit format is the correct rounding of ``y`` (float32 has 13 or 16 more bits, and
+    is normal down to float16's subnormals; 2 more bits suffice)."""
     dtype = np.dtype(dtype)
     if y.dtype == dtype:
         return y
-    if dtype != jnp.bfloat16:
+    if dtype == jnp.float32:
         return y.astype(dtype)
     t = y.astype(jnp.float32)
     back = t.astype(jnp.float64)
