@@ -168,7 +168,7 @@ def _to_dtype(y, dtype, weak):
 
 
 def _round_narrow(y, dtype):
-    """Float64 ``y`` correctly rounded to ``dtype`` (float32, float16 or bfloat16).
+    r"""Float64 ``y`` correctly rounded to ``dtype`` (float32, float16 or bfloat16).
 
     XLA converts float64 to bfloat16 *through float32*, rounding twice:
     :math:`1 + 2^{-8} + 2^{-40}` becomes 1, not :math:`1 + 2^{-7}` (a tie in float32,
