@@ -113,6 +113,7 @@ from typing import Callable
 import mpmath
 
 from properties.ops import DTYPES, OpSpec, register
+from reference import ExactPlus
 
 #: The ULP budget of every audited op, order and dtype (see the module docstring).
 BUDGET_ULP = 4.0
@@ -242,12 +243,28 @@ def _square(x):
 
 @_real
 def erf(x):
-    return mpmath.sign(x) if mpmath.isinf(x) else mpmath.erf(x)
+    r"""For :math:`|x| \ge 1`, :math:`\operatorname{sign}(x)\,(1 - \operatorname{erfc}|x|)`
+    as :class:`reference.ExactPlus`: below 1 by :math:`e^{-x^2}` (:math:`e^{-11751}` at
+    x = 108.4), which decides its ulp in the format but which no working precision
+    up to the cap resolves cheaply (mpmath's ``erf`` sums its Taylor series there,
+    minutes at 16k bits)."""
+    if mpmath.isinf(x):
+        return mpmath.sign(x)
+    if abs(x) < 1:
+        return mpmath.erf(x)
+    sign = mpmath.sign(x)
+    return ExactPlus(sign, -sign * mpmath.erfc(abs(x)))
 
 
 @_real
 def erfc(x):
-    return (mpmath.mpf(0) if x > 0 else mpmath.mpf(2)) if mpmath.isinf(x) else mpmath.erfc(x)
+    r"""For :math:`x \le -1`, :math:`2 - \operatorname{erfc}(-x)` as
+    :class:`reference.ExactPlus`: below 2 by :math:`e^{-x^2}` (see :func:`erf`)."""
+    if mpmath.isinf(x):
+        return mpmath.mpf(0) if x > 0 else mpmath.mpf(2)
+    if x > -1:
+        return mpmath.erfc(x)
+    return ExactPlus(2, -mpmath.erfc(-x))
 
 
 @_real
@@ -376,7 +393,9 @@ def logaddexp2(x, y):
     m, d = max(x, y), -abs(x - y)
     if mpmath.isinf(m):
         return m
-    return m + mpmath.log1p(mpmath.power(2, d)) / mpmath.log(2)
+    # m is an input, exact: kept apart, so that m + 2^d / ln 2 with d = -1e38 is
+    # still known to lie above m (a power of two, its ulp changes there)
+    return ExactPlus(m, mpmath.log1p(mpmath.power(2, d)) / mpmath.log(2))
 
 
 # --- derivatives, in closed form ----------------------------------------------------
@@ -524,9 +543,14 @@ def _logaddexp2_partials() -> dict:
     :math:`\partial_{xx} = \partial_{yy} = -\partial_{xy} = \ln 2\,p\,q`. With an
     infinite argument the limits (:math:`p = 0, q = 1` at :math:`x = -\infty` or
     :math:`y = +\infty`), equal infinities along the diagonal (:math:`p = q = 1/2`)."""
+    def share(d):  # 1 / (1 + 2^-d); near 1 (d >> 0) as 1 - 1/(1 + 2^d), apart
+        if d <= 0:
+            return 1 / (1 + mpmath.power(2, -d))
+        return ExactPlus(1, -1 / (1 + mpmath.power(2, d)))
+
     def p_and_q(x, y):
         d = mpmath.mpf(0) if x == y else x - y
-        return 1 / (1 + mpmath.power(2, -d)), 1 / (1 + mpmath.power(2, d))
+        return share(d), share(-d)
 
     def second(sign):
         return lambda x, y: sign * mpmath.log(2) * mpmath.fprod(p_and_q(x, y))
