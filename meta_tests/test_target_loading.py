@@ -43,6 +43,31 @@ def test_one_variant_is_enough(module_dir):
     assert set(load_target("half_rules").variants("softplus")) == {"jvp"}
 
 
+def test_a_rule_declared_not_to_return_is_never_handed_out(module_dir):
+    (module_dir / "hanging_rules.py").write_text(textwrap.dedent("""
+        import jax
+        softplus_jvp = jax.nn.softplus
+        softplus_vjp = jax.nn.softplus
+        DOES_NOT_RETURN = {"softplus_vjp": ("loops forever at 0", "while True: pass")}
+        """))
+    target = load_target("hanging_rules")
+    assert target.rule("softplus", "vjp") is None, "a declared hang was handed out to be called"
+    assert set(target.variants("softplus")) == {"jvp"}
+    assert target.defines("softplus")
+    reason = target.missing_reason("softplus", "vjp")
+    assert "declares that softplus_vjp does not return" in reason and "loops forever at 0" in reason, reason
+
+
+@pytest.mark.parametrize("declaration", ['{"softplus_jvp": "no statement"}', '["softplus_jvp"]',
+                                         '{"softplus_jvp": ("why", "")}'])
+def test_a_malformed_does_not_return_is_one_error(module_dir, declaration):
+    (module_dir / "bad_hangs.py").write_text(
+        f"import jax\nsoftplus_jvp = jax.nn.softplus\nDOES_NOT_RETURN = {declaration}\n")
+    with pytest.raises(TargetError, match=r"bad_hangs.DOES_NOT_RETURN must map rule names to \(why"):
+        load_target("bad_hangs")
+    sys.modules.pop("bad_hangs", None)  # the next parameter writes it anew
+
+
 @pytest.mark.slow
 def test_pytest_prints_one_error_line_for_a_bad_target():
     run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",

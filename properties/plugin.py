@@ -31,7 +31,7 @@ from properties import backend, ledger
 from properties.budgets import BudgetTable
 from properties.classify import Stats
 from properties.ops import OPS
-from properties.target import TargetError, load_target, target_name_from_env
+from properties.target import TargetError, does_not_return, load_target, target_name_from_env
 
 DTYPES = ("float32", "float64")  # the default run
 SIXTEEN_BIT_DTYPES = ("float16", "bfloat16")  # opt-in: --dtype float16 / bfloat16
@@ -109,7 +109,8 @@ def pytest_report_header(config):
     target = config.conformance_target
     found = {op: target.variants(op) for op in OPS}
     variants = "; ".join(f"{op}: {', '.join(v)}" for op, v in found.items() if v)
-    absent = [op for op, v in found.items() if not v]
+    hanging = sorted(does_not_return(target.module))
+    absent = [op for op, v in found.items() if not v and not target.defines(op)]
     dtypes = config.conformance_dtypes
     x64 = ", ".join(f"{dt} {'on' if dt == 'float64' else 'off'}" for dt in dtypes)
     flushing = ", ".join(f"{dt} {'yes' if backend.flushes_subnormals(dt) else 'no'}"
@@ -119,7 +120,9 @@ def pytest_report_header(config):
     lines = [
         f"conformance target: {target.name} ({variants})",
         f"registered ops: {', '.join(OPS)}"
-        + (f"; not in the target (not collected): {', '.join(absent)}" if absent else ""),
+        + (f"; not in the target (not collected): {', '.join(absent)}" if absent else "")
+        + (f"; declared not to return (collected, skipped): {', '.join(hanging)}"
+           if hanging else ""),
         f"{backend.describe()}; x64 per test: {x64}",
         f"dtypes: {', '.join(dtypes)}"
         + ("" if any(dt in SIXTEEN_BIT_DTYPES for dt in dtypes)

@@ -17,6 +17,18 @@ suite's compilations are shared)::
 
     NONDIFF_ARGUMENTS = {"softplus_vjp": {"threshold": 40.0}}
 
+A rule that does not return on inputs the suite evaluates (a loop that never
+ends: a JAX computation cannot be interrupted, so it would hang the run) is
+declared in :data:`DOES_NOT_RETURN_ATTRIBUTE`, by rule name, with why and a Python
+statement that shows it. The suite and the report then skip it, saying so, and
+``test_declared_hangs`` checks in a subprocess that the statement still does
+not return (so a fixed rule is noticed and checked again)::
+
+    DOES_NOT_RETURN = {"expi_jvp": ("batched expi with a small negative element "
+                                    "(jax-ml/jax#21760)",
+                                    "import jax.scipy.special as s, numpy as np; "
+                                    "s.expi(np.float32([-1e-10, 2.0]))")}
+
 >>> target = load_target("stable_ops")
 >>> sorted(target.variants("softplus"))
 ['jvp', 'vjp']
@@ -45,6 +57,9 @@ VARIANTS = tuple(VARIANT_MODES)
 #: The module attribute that maps a rule's name to the keyword arguments (its
 #: non-differentiable parameters) the suite binds before testing it.
 NONDIFF_ARGUMENTS_ATTRIBUTE = "NONDIFF_ARGUMENTS"
+#: The module attribute that maps a rule's name to (why it does not return, a Python
+#: statement that shows it): rules the suite and the report must not call.
+DOES_NOT_RETURN_ATTRIBUTE = "DOES_NOT_RETURN"
 
 
 class TargetError(Exception):
@@ -63,19 +78,33 @@ class Target:
         printer.text(repr(self))
 
     def rule(self, op: str, variant: str) -> Callable | None:
-        """``<op>_<variant>`` from the module, or None where it is not defined."""
+        """``<op>_<variant>`` from the module, or None where it is not defined or is
+        declared not to return (:meth:`missing_reason` says which)."""
         if variant not in VARIANT_MODES:
             raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        if f"{op}_{variant}" in does_not_return(self.module):
+            return None
         return rule_of(self.module, f"{op}_{variant}")
 
     def variants(self, op: str) -> dict[str, Callable]:
-        """The variants of ``op`` that the module defines, by variant name."""
+        """The variants of ``op`` that the module defines and that can be called, by
+        variant name."""
         found = {v: self.rule(op, v) for v in VARIANTS}
         return {v: fn for v, fn in found.items() if fn is not None}
 
+    def defines(self, op: str) -> bool:
+        """Whether the module defines a variant of ``op``, callable or declared not to
+        return: its properties are collected (and the latter skipped, saying why)."""
+        return any(callable(getattr(self.module, f"{op}_{v}", None)) for v in VARIANTS)
+
     def missing_reason(self, op: str, variant: str) -> str:
         """Why a variant is skipped, for the skip message."""
-        return f"target {self.name!r} does not define {op}_{variant}"
+        name = f"{op}_{variant}"
+        hang = does_not_return(self.module).get(name)
+        if hang is not None:
+            return (f"target {self.name!r} declares that {name} does not return "
+                    f"({DOES_NOT_RETURN_ATTRIBUTE}): {hang[0]}; not called")
+        return f"target {self.name!r} does not define {name}"
 
 
 def nondiff_arguments(module: types.ModuleType, name: str) -> dict:
@@ -93,6 +122,21 @@ def nondiff_arguments(module: types.ModuleType, name: str) -> dict:
         raise TargetError(f"{module.__name__}.{NONDIFF_ARGUMENTS_ATTRIBUTE}[{name!r}] must map "
                           f"parameter names to values, got {bound!r}")
     return dict(bound)
+
+
+def does_not_return(module: types.ModuleType) -> dict[str, tuple[str, str]]:
+    """The module's rules declared not to return: name -> (why, a statement showing
+    it); ``{}`` where it declares none. Raises :class:`TargetError` if the declaration
+    is not a mapping of rule names to pairs of strings."""
+    declared = getattr(module, DOES_NOT_RETURN_ATTRIBUTE, None)
+    if declared is None:
+        return {}
+    if not isinstance(declared, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, tuple) and len(v) == 2
+            and all(isinstance(part, str) and part for part in v) for k, v in declared.items()):
+        raise TargetError(f"{module.__name__}.{DOES_NOT_RETURN_ATTRIBUTE} must map rule names to "
+                          f"(why, a Python statement that does not return), got {declared!r}")
+    return dict(declared)
 
 
 def rule_of(module: types.ModuleType, name: str) -> Callable | None:
@@ -146,6 +190,7 @@ def load_target(name: str, *, ops: tuple[str, ...] | None = None) -> Target:
     if ops is None:
         from properties.ops import OPS
         ops = tuple(OPS)
+    does_not_return(module)  # a malformed declaration is a usage error, said at once
     if not any(target.variants(op) for op in ops):
         wanted = ", ".join(f"{op}_{v}" for op in ops for v in VARIANTS)
         raise TargetError(f"--target {name!r} defines none of: {wanted}")

@@ -6,6 +6,11 @@ They are plain JAX functions with ``custom_jvp`` rules or primitive JVPs (forwar
 reverse mode), so they stand in the ``_jvp`` slot. Fixed non-differentiable
 parameters: ``log_ndtr``'s ``series_order`` 3 (its default), ``expn``'s ``n`` 2,
 ``polygamma``'s ``n`` 1. ``sici``'s two outputs are two ops, ``si`` and ``ci``.
+
+``expi`` and ``expn(2, .)`` do not return on a batch with one small element (README
+finding #19, jax-ml/jax#21760), so they are declared in :data:`DOES_NOT_RETURN`: the
+suite and the report skip them, saying so, and ``test_declared_hangs`` checks that
+they still hang.
 """
 
 import jax
@@ -13,6 +18,20 @@ import jax.numpy as jnp
 import jax.scipy.special as jss
 
 import properties.audit_ops  # noqa: F401  (registers the ops)
+
+#: rule -> (why, a statement that shows it): see :mod:`properties.target`.
+DOES_NOT_RETURN = {
+    "expi_jvp": ("a batch with a small negative element does not return, e.g. "
+                 "expi(float32([-1e-10, 2.0])), while each element alone does "
+                 "(README finding #19; jax-ml/jax#21760, open)",
+                 "import jax.scipy.special as s, numpy as np; "
+                 "print(s.expi(np.float32([-1e-10, 2.0])))"),
+    "expn2_jvp": ("a batch with a small element does not return, e.g. "
+                  "expn(2, float32([1e-30, 2.0])), while each element alone does "
+                  "(README finding #19; jax-ml/jax#21760, open)",
+                  "import jax.scipy.special as s, numpy as np; "
+                  "print(s.expn(2, np.float32([1e-30, 2.0])))"),
+}
 
 log1mexp_jvp = jax.nn.log1mexp
 relu_jvp = jax.nn.relu

@@ -23,6 +23,7 @@ points and neighbours in full, about 30-60 per generated regime).
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import re
 import subprocess
@@ -183,13 +184,16 @@ def build_audit(*, dtypes: tuple[str, ...], header: Callable, progress_bar: Call
     from properties.report import inputs, measure
     from properties.report.implementations import implementations
     from properties.report.render import LEGEND
+    from properties.target import does_not_return
 
     names = audit_ops.NAMES if not ops else ops
     unknown = [n for n in names if n not in audit_ops.NAMES]
     if unknown:
         raise ValueError(f"--ops jax: unknown audited op {unknown[0]!r}; audited: "
                          f"{', '.join(audit_ops.NAMES)}")
-    specs = [OPS[n] for n in names]
+    declared = does_not_return(importlib.import_module(TARGET))
+    hanging = {n: declared[f"{n}_jvp"] for n in names if f"{n}_jvp" in declared}
+    specs = [OPS[n] for n in names if n not in hanging]
     impls = {op.name: implementations(op.name, TARGET, ()) for op in specs}
     bar = progress_bar(len(specs) * len(dtypes), "audit", unit="op") if progress_bar else None
     findings = Findings(lambda op, order, dt: budget_for(op, order, dt),
@@ -234,11 +238,14 @@ def build_audit(*, dtypes: tuple[str, ...], header: Callable, progress_bar: Call
         "findings": [f.to_json() for f in found],
         "uncertified": dropped,
         "seconds": timing,
+        "not_measured": {n: {"why": why, "shows_it": shows} for n, (why, shows) in hanging.items()},
         "notes": LEGEND + [
             "Findings: per op, dtype, derivative and class, the failing result with the "
             "smallest input; count is the failing results of that class in all modes.",
             "Inputs whose reference could not be certified are dropped (uncertified: "
             + (", ".join(f"{k}: {v}" for k, v in dropped.items()) or "none") + ").",
+            *(f"Not measured: {n}, which does not return ({why}); shows it: python -c "
+              f"\"{shows}\"" for n, (why, shows) in hanging.items()),
             f"Measured in {elapsed:.1f} s."],
     }
     return report, measurements

@@ -27,6 +27,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 
@@ -75,9 +76,14 @@ def _header(target: str, peers: tuple[str, ...], dtypes, measurements, scale) ->
     from properties.backend import describe, flushes_subnormals
     from properties.report.implementations import peer_modules
     from properties.report.measure import REFERENCES, reference_kind
+    from properties.target import does_not_return
 
     head = {"target": target, "peers": ", ".join(peer_modules(peers)) or "none",
             "jax": describe().removeprefix("jax ")}
+    hanging = [f"{module}.{name}" for module in [target, *peer_modules(peers)]
+               for name in sorted(does_not_return(importlib.import_module(module)))]
+    if hanging:
+        head["not called"] = f"{', '.join(hanging)}: declared not to return (DOES_NOT_RETURN)"
     for dtype in dtypes:
         fast = [m.op for m in measurements
                 if m.dtype == dtype and reference_kind(OPS[m.op], dtype) == "fast"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 
 from properties.evaluate import Implementation
-from properties.target import VARIANTS, load_target
+from properties.target import VARIANTS, does_not_return, load_target
 
 #: Peer name -> module.
 PEERS = {"jax_nn": "properties.peers.jax_nn", "xla_primitives": "properties.peers.xla_primitives",
@@ -46,11 +46,14 @@ def peer_modules(peers: tuple[str, ...]) -> list[str]:
 
 
 def of_module(module: str, op: str, role: str) -> list[Implementation]:
-    """The rules ``module`` defines for ``op`` (``<op>_vjp``, ``<op>_jvp``, ``<op>_numpy``)."""
+    """The rules ``module`` defines for ``op`` (``<op>_vjp``, ``<op>_jvp``, ``<op>_numpy``),
+    but those it declares not to return (``DOES_NOT_RETURN``: the header names them)."""
     found = importlib.import_module(module)
+    hanging = does_not_return(found)
     return [Implementation(op=op, variant=v, module=module, role=role,
                            label=LABELS.get((module, op, v), ""))
-            for v in VARIANTS + ("numpy",) if callable(getattr(found, f"{op}_{v}", None))]
+            for v in VARIANTS + ("numpy",) if callable(getattr(found, f"{op}_{v}", None))
+            and f"{op}_{v}" not in hanging]
 
 
 def implementations(op: str, target: str, peers: tuple[str, ...] = tuple(PEERS)

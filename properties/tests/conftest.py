@@ -11,7 +11,7 @@ import pytest
 from properties import backend
 from properties.ops import OPS
 from properties.evaluate import derivative_label, derivatives_for
-from properties.target import VARIANT_MODES, VARIANTS
+from properties.target import VARIANT_MODES, VARIANTS, does_not_return
 
 
 def _ops_for(metafunc) -> list[str]:
@@ -21,7 +21,7 @@ def _ops_for(metafunc) -> list[str]:
     target = metafunc.config.conformance_target
     names = metafunc.fixturenames
     return [name for name, op in OPS.items()
-            if target.variants(name)
+            if target.defines(name)
             and ("differentiable" not in names or op.orders != (0,))
             and ("binary" not in names or op.arity == 2)]
 
@@ -31,6 +31,13 @@ def pytest_generate_tests(metafunc):
     names = metafunc.fixturenames
     if "dtype" in names:
         metafunc.parametrize("dtype", config.conformance_dtypes)
+    if "declared_hang" in names:  # test_declared_hangs: the target's DOES_NOT_RETURN
+        declared = does_not_return(config.conformance_target.module)
+        none = pytest.param(None, id="none", marks=pytest.mark.skip(
+            reason=f"target {config.conformance_target.name!r} declares no rule that does not "
+                   f"return (DOES_NOT_RETURN)"))
+        metafunc.parametrize("declared_hang", [pytest.param((name, *declared[name]), id=name)
+                                               for name in sorted(declared)] or [none])
     if "op" in names and "variant" in names and "derivative" in names:
         # Only the derivatives each op has references for, and the (order, mode)
         # pairs each variant supports: no forward mode for custom_vjp.

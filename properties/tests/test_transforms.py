@@ -36,6 +36,7 @@ import reference
 from properties import evaluate, strategies
 from properties.assertions import assert_true, assert_within_budget, compare, derivative_label
 from properties.budgets import STRUCTURAL_BUDGETS
+from properties.target import VARIANTS
 
 M, N = 3, 8
 
@@ -95,8 +96,8 @@ def _inputs(kind: str, args: tuple[np.ndarray, ...]) -> list[tuple[np.ndarray, .
 def both_variants(target, op):
     found = target.variants(op.name)
     if set(found) != {"vjp", "jvp"}:
-        pytest.skip(f"target {target.name!r} does not define both {op.name}_vjp and "
-                    f"{op.name}_jvp (has: {', '.join(found) or 'none'})")
+        pytest.skip("; ".join(target.missing_reason(op.name, v) for v in VARIANTS
+                              if v not in found) + " (this property compares both)")
     return found
 
 
