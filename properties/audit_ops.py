@@ -289,9 +289,27 @@ def dawsn(x):
     r"""Dawson's integral :math:`F(x) = \tfrac{\sqrt\pi}{2} e^{-x^2}\operatorname{erfi}(x)`."""
     if mpmath.isinf(x):
         return mpmath.mpf(0)
+    if mpmath.mag(x) > 64:  # x 1F1(1; 3/2; -x^2) (DLMF 7.11.5, 13.6.7): 2-3x faster there
+        return x * mpmath.hyp1f1(1, mpmath.mpf(3) / 2, -_square(x))
     # erfi(x) ~ e^(x^2): 2 log2|x| more bits keep its relative accuracy (see _square)
     with mpmath.extraprec(max(0, 2 * mpmath.mag(x))):
         return +(mpmath.sqrt(mpmath.pi) / 2 * mpmath.exp(-_square(x)) * mpmath.erfi(x))
+
+
+def _dawsn_d1(x):
+    r""":math:`F' = 1 - 2xF`; for :math:`|x| > 2^{64}`, where that cancels by
+    :math:`2\log_2|x|` bits, :math:`{}_1F_1(1; \tfrac12; -x^2)` (DLMF 13.3.15)."""
+    if mpmath.mag(x) > 64:
+        return mpmath.hyp1f1(1, mpmath.mpf(1) / 2, -_square(x))
+    return 1 - 2 * x * dawsn(x)
+
+
+def _dawsn_d2(x):
+    r""":math:`F'' = (4x^2 - 2)F - 2x`; for :math:`|x| > 2^{64}` (it cancels),
+    :math:`-4x\,{}_1F_1(2; \tfrac32; -x^2)`, the derivative of :func:`_dawsn_d1`'s."""
+    if mpmath.mag(x) > 64:
+        return -4 * x * mpmath.hyp1f1(2, mpmath.mpf(3) / 2, -_square(x))
+    return (4 * x * x - 2) * dawsn(x) - 2 * x
 
 
 @_real
@@ -612,8 +630,7 @@ DERIVATIVES: dict[str, dict] = {
         erfcx, lambda x: 2 * x * erfcx(x) - 2 / _SQRT_PI(),
         lambda x: (2 + 4 * x * x) * erfcx(x) - 4 * x / _SQRT_PI(),
         limits={1: (-INF, 0), 2: (INF, 0)}),
-    "dawsn": _unary_derivatives(
-        dawsn, lambda x: 1 - 2 * x * dawsn(x), lambda x: (4 * x * x - 2) * dawsn(x) - 2 * x),
+    "dawsn": _unary_derivatives(dawsn, _dawsn_d1, _dawsn_d2),
     "logit": _unary_derivatives(
         logit, lambda x: 1 / (x * (1 - x)), lambda x: (2 * x - 1) / (x * (1 - x)) ** 2),
     "entr": _unary_derivatives(entr, lambda x: -mpmath.log(x) - 1, lambda x: -1 / x,
