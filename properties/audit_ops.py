@@ -284,12 +284,17 @@ def erfcx(x):
     return mpmath.exp(_square(x)) * mpmath.erfc(x)
 
 
+#: Above 2^this, dawsn and its derivatives are confluent hypergeometric functions of
+#: -x^2: 2-3 times faster than erfi there, and F' = 1 - 2xF would cancel by 2 log2|x| bits.
+_DAWSN_BY_1F1 = 64
+
+
 @_real
 def dawsn(x):
     r"""Dawson's integral :math:`F(x) = \tfrac{\sqrt\pi}{2} e^{-x^2}\operatorname{erfi}(x)`."""
     if mpmath.isinf(x):
         return mpmath.mpf(0)
-    if mpmath.mag(x) > 64:  # x 1F1(1; 3/2; -x^2) (DLMF 7.11.5, 13.6.7): 2-3x faster there
+    if mpmath.mag(x) > _DAWSN_BY_1F1:  # x 1F1(1; 3/2; -x^2) (DLMF 7.11.5, 13.6.7)
         return x * mpmath.hyp1f1(1, mpmath.mpf(3) / 2, -_square(x))
     # erfi(x) ~ e^(x^2): 2 log2|x| more bits keep its relative accuracy (see _square)
     with mpmath.extraprec(max(0, 2 * mpmath.mag(x))):
@@ -299,7 +304,7 @@ def dawsn(x):
 def _dawsn_d1(x):
     r""":math:`F' = 1 - 2xF`; for :math:`|x| > 2^{64}`, where that cancels by
     :math:`2\log_2|x|` bits, :math:`{}_1F_1(1; \tfrac12; -x^2)` (DLMF 13.3.15)."""
-    if mpmath.mag(x) > 64:
+    if mpmath.mag(x) > _DAWSN_BY_1F1:
         return mpmath.hyp1f1(1, mpmath.mpf(1) / 2, -_square(x))
     return 1 - 2 * x * dawsn(x)
 
@@ -307,7 +312,7 @@ def _dawsn_d1(x):
 def _dawsn_d2(x):
     r""":math:`F'' = (4x^2 - 2)F - 2x`; for :math:`|x| > 2^{64}` (it cancels),
     :math:`-4x\,{}_1F_1(2; \tfrac32; -x^2)`, the derivative of :func:`_dawsn_d1`'s."""
-    if mpmath.mag(x) > 64:
+    if mpmath.mag(x) > _DAWSN_BY_1F1:
         return -4 * x * mpmath.hyp1f1(2, mpmath.mpf(3) / 2, -_square(x))
     return (4 * x * x - 2) * dawsn(x) - 2 * x
 
