@@ -570,6 +570,7 @@ _LN2_PARTS = tuple(float.fromhex(h) for h in (
     "0x1.62e42fefa3800p-1", "0x1.ef35793c76800p-45", "-0x1.9ff0342543000p-90", "0x1.e6864ce5316c6p-137"))
 _CANCEL_RATIO = 2.0  # the accurate path takes |z| < _CANCEL_RATIO * |m| (m < 0), see _in_cancellation
 _CANCEL_RATIO_NARROW = 2.0**-12  # the same for the float32 path (its fast path has 2^-50)
+_CANCEL_SHARE = 0.75  # float64: and only where log1p(T) > _CANCEL_SHARE |z|, see _in_cancellation
 _CANCEL_M_MIN = -1.4
 _CANCEL_M_MAX = -(2.0**-900)  # above (|m| < 2^-900): the tiny-m path of logaddexp_wide
 _DEEP_RATIO = 2.0**-42  # float64 pairs with |z| < _DEEP_RATIO |m| need triple words
@@ -736,23 +737,34 @@ def _cancelling_sum(x, y, words, plan, passes):
     return j, _fast_two_sum(wh, wl + ul * s), kn, wn
 
 
-def _in_cancellation(m, z, ratio=None):
+def _in_cancellation(m, z, ratio=None, share=None):
     r"""Where the fast path's error is too large relative to :math:`z`:
     :math:`m \in [-1.4, -2^{-900}]` and :math:`|z| < c|m|` (``z`` the fast path's
-    value; :math:`c` = ``ratio``, 2 for float64, :math:`2^{-12}` for the float32 path).
+    value; :math:`c` = ``ratio``, 2 for float64, :math:`2^{-12}` for the float32 path),
+    and, where ``share`` :math:`= k` is given, :math:`L = z - m > k|z|`.
 
     The fast path's error is that of :math:`L = \operatorname{log1p}(T) = z - m \in
     (0, \ln 2]`, relative about :math:`2^{-55.6}` (float64: measured 0.48 ULP beyond
     the rounding at :math:`L = 3|z|`) and :math:`2^{-50}` (float32 path, measured :math:`2^{-50.2}`). Outside
-    this set, with :math:`m < 0`, :math:`L \le (1 + 1/c)|z|`: either :math:`|z| \ge
+    :math:`|z| < c|m|`, with :math:`m < 0`, :math:`L \le (1 + 1/c)|z|`: either :math:`|z| \ge
     c|m|`, so :math:`L = z + |m| \le (1 + 1/c)|z|` (:math:`z > 0` once :math:`c \ge 1`),
     or :math:`m < -1.4`, so :math:`|z| \ge |m| - \ln 2 > 0.7 > L`; for :math:`m \ge 0`
     nothing cancels. So the fast path's error there is at most :math:`1.5 \cdot
     2^{-55.6}` relative for float64 (0.25 ULP) and :math:`4097 \cdot 2^{-50} < 2^{-37.9}`
     for the float32 path (:math:`2^{-13.9}` ULP of float32). Inside, :math:`z \in
-    (m, 2|m|)`, so :math:`1 + u = e^z \in (0.24, 1.59)`."""
+    (m, 2|m|)`, so :math:`1 + u = e^z \in (0.24, 1.59)`.
+
+    ``share`` (float64: :math:`k = 3/4`) leaves to the fast path the pairs of that set
+    whose :math:`L` is small against :math:`|z|` (up to the rounding of :math:`z - m`,
+    :math:`2^{-52}` relative): its error there is at most :math:`k \cdot 2^{-55.6}`
+    relative, 0.125 ULP. They are most of it: a pair far below the curve
+    (:math:`m = -0.5`, :math:`n = -20`: :math:`L = 2 \cdot 10^{-9}`) cancels nothing.
+    On :math:`10^6` random float64 pairs :math:`10\,N(0, 1)` the set holds 0.50% of them
+    instead of 5.2%, and the fast path's worst error on the pairs it takes over was
+    0.514 ULP (at :math:`k = 1.5`: 0.702)."""
     c = _CANCEL_RATIO if ratio is None else ratio
-    return (m >= _CANCEL_M_MIN) & (m <= _CANCEL_M_MAX) & (jnp.abs(z) < c * jnp.abs(m))
+    near = (m >= _CANCEL_M_MIN) & (m <= _CANCEL_M_MAX) & (jnp.abs(z) < c * jnp.abs(m))
+    return near if share is None else near & ((z - m) > share * jnp.abs(z))
 
 
 def _log1p_cancelling_wide(x, y, words, plan, passes):
@@ -789,41 +801,6 @@ def _compacted(mask, chunk):
     return index, jnp.sum(totals)  # int32: arrays below 2^31 elements
 
 
-def _where_needed(mask, fns, which, x, y, chunk=8192):
-    r"""``fns[which](x, y)`` where ``mask`` is set (0 elsewhere), for elementwise ``fns``
-    too costly to evaluate everywhere (``which`` a traced index into ``fns``;
-    ``lax.switch`` picks, so under ``vmap`` every branch runs): not at all where no
-    element is masked; for arrays of :math:`2^{12}` elements or more of which at most
-    a quarter are masked, only on the masked elements, gathered ``chunk`` at a time
-    (:func:`_compacted`, a loop whose cost follows their number) and scattered into
-    zeros; otherwise on the whole array.
-
-    Float64 logaddexp masks about 5% of random pairs :math:`10\,N(0, 1)`, spread out
-    (groups of 64 as in :func:`_fill_marked` would nearly all be marked), and its
-    cancellation branch costs about 3x ``jnp.logaddexp`` over the whole array."""
-    n = x.size
-    none = [lambda a, b: jnp.zeros_like(a)]
-    if n < 2**12:
-        return lax.switch(jnp.where(jnp.any(mask), 1 + which, 0), none + list(fns), x, y)
-    count = jnp.sum(mask, dtype=jnp.int32)
-
-    def sparse(fn):
-        def run(a, b):
-            af, bf = a.reshape(-1), b.reshape(-1)
-            index, _ = _compacted(mask, chunk)  # here: not built when nothing is masked
-
-            def fix_chunk(i, out):
-                e = lax.dynamic_slice(index, (i * chunk,), (chunk,))  # n past the count: dropped
-                values = fn(jnp.take(af, e, mode="clip"), jnp.take(bf, e, mode="clip"))
-                return out.at[e].set(values, mode="drop")
-
-            return lax.fori_loop(0, (count + chunk - 1) // chunk, fix_chunk, jnp.zeros_like(af)).reshape(a.shape)
-        return run
-
-    branches = none + [f for fn in fns for f in (sparse(fn), fn)]
-    return lax.switch(jnp.where(count == 0, 0, 1 + 2 * which + (count > n // 4)), branches, x, y)
-
-
 def _stored(fn, *args):
     """``fn(*args)``, evaluated once into memory: XLA on CPU drops
     ``optimization_barrier`` before fusion, and fuses an elementwise ``fn`` into each
@@ -854,6 +831,12 @@ def _marker(dtype):
     return int(bits) | 0x5A
 
 
+def _deep_marker(dtype):
+    """A second marker, :func:`_marker` with its last bit set: float64 logaddexp marks
+    with it the pairs that need triple words."""
+    return _marker(dtype) | 1
+
+
 def _as_bits(v):
     return lax.bitcast_convert_type(v, jnp.dtype(f"uint{8 * v.dtype.itemsize}"))
 
@@ -865,32 +848,36 @@ def _once(pred, fn, z):
     return lax.while_loop(lambda s: s[1], lambda s: (fn(s[0]), jnp.zeros_like(s[1])), (z, pred))[0]
 
 
-def _fill_marked(z, x, y, accurate, row=64, lanes=8, chunk=16, block=128):
-    r"""``z`` with each element that holds :func:`_marker` replaced by ``accurate(x, y)``
-    there (``x``, ``y``, ``z`` flat, of one size; ``accurate`` elementwise).
+def _fill_marked(z, x, y, accurate, row=64, lanes=8, chunk=16):
+    r"""``z`` with each element that holds :func:`_marker` (or :func:`_deep_marker`)
+    replaced by ``accurate(x, y, z)`` there (``x``, ``y``, ``z`` flat, of one size;
+    ``accurate`` elementwise in ``x`` and ``y``, and it may read the marks in its ``z``
+    to choose how to evaluate the elements it is given).
 
     Nothing is evaluated where nothing is marked. For :math:`2^{12}` elements or
     more the array is cut into tiles of ``row`` by ``lanes`` consecutive elements
     and each tile into ``lanes`` groups (its columns, ``row`` elements ``lanes``
     apart: the flags are a reduction over a non-minor axis, which XLA on CPU
     vectorises, 0.18 ms at :math:`10^6` float32 against 0.23 for rows of 64, 3 ms
-    against 8 at :math:`10^7`; a run of :math:`L \ge 512` consecutive marked elements
-    still touches only :math:`L/64` groups). While at most 1/8 of the groups hold a
-    marked element, ``accurate`` runs only on those groups, ``chunk`` at a time,
-    found by two ``nonzero`` of size ``chunk`` (over flags of blocks of ``block``
-    groups, then within the chosen blocks), and their values are scattered into
-    ``z`` in place; beyond that, on the whole array. Both stages are while loops,
-    so nothing copies ``z`` and the cost follows the number of marked groups: on
-    random pairs, one pass over ``z`` for the flags. Under ``vmap`` the loops run
-    until every member is done."""
+    against 8 at :math:`10^7`; a run of :math:`L \ge 8\,\text{row}` consecutive marked
+    elements still touches only :math:`L/\text{row}` groups). While at most 1/8 of the
+    groups hold a marked element, ``accurate`` runs only on those groups: their indices
+    are compacted once (:func:`_compacted`, over the flags, one per group), then
+    gathered ``chunk`` groups at a time in a loop whose trip count is their number, and
+    the values scattered into ``z`` in place; beyond that, on the whole array. Nothing
+    copies ``z`` (both stages are loops, :func:`_once`), so the cost follows the number
+    of marked groups: on random pairs, one pass over ``z`` for the flags. (Compacting
+    per trip instead, by two ``nonzero`` over the flags, cost a pass over them each
+    trip: float64 logaddexp's 0.5% marked pairs took 0.35x ``jnp.logaddexp`` more at
+    :math:`10^7`.) Under ``vmap`` the loops run until every member is done."""
     mark = _marker(z.dtype)
     n = z.size
 
     def is_marked(v):
-        return _as_bits(v) == mark
+        return (_as_bits(v) | 1) == (mark | 1)  # either marker
 
     def dense(z):
-        return jnp.where(is_marked(z), _round_narrow(accurate(x, y), z.dtype), z)
+        return jnp.where(is_marked(z), _round_narrow(accurate(x, y, z), z.dtype), z)
 
     if n < 2**12:
         return _once(jnp.any(is_marked(z)), dense, z)
@@ -901,33 +888,27 @@ def _fill_marked(z, x, y, accurate, row=64, lanes=8, chunk=16, block=128):
         tail = jnp.pad(z[full * tile:], (0, tile - (n - full * tile)))
         flags = jnp.concatenate([flags, jnp.any(is_marked(tail).reshape(row, lanes), axis=0)])
     groups = flags.size
-    flags = jnp.pad(flags, (0, (-groups) % block))
-    blocks = flags.size // block
     count = jnp.sum(flags, dtype=jnp.int32)
     capacity = max(chunk, groups // 8)
     z = _once(count > capacity, dense, z)
 
     def elements(g):
-        # group g: tile g // lanes, column g % lanes; n (dropped) for the fill value
+        # group g: tile g // lanes, column g % lanes; n (dropped) past the last group
         e = (g // lanes * tile + g % lanes)[:, None] + lanes * jnp.arange(row)
         return jnp.where(g[:, None] < groups, e, n).reshape(-1)
 
-    def fix_chunk(state):
-        z, flags = state
-        by_block = flags.reshape(blocks, block)
-        b = jnp.nonzero(jnp.any(by_block, axis=1), size=chunk, fill_value=blocks)[0]
-        within = jnp.take(by_block, b, axis=0, mode="fill", fill_value=False).reshape(-1)
-        p = jnp.nonzero(within, size=chunk, fill_value=chunk * block)[0]
-        g = jnp.where(p < chunk * block, jnp.take(b, p // block, mode="clip") * block + p % block, flags.size)
-        e = elements(g)  # >= n: past the end (the tail tile's padding, the fill value): dropped
-        xs, ys, zs = (jnp.take(v, e, mode="clip") for v in (x, y, z))
-        values = jnp.where(is_marked(zs), _round_narrow(accurate(xs, ys), z.dtype), zs)
-        return z.at[e].set(values, mode="drop"), flags.at[g].set(False, mode="drop")
+    def sparse(z):
+        index, _ = _compacted(flags, chunk)  # the marked groups, then `groups` (dropped)
 
-    def more(state):
-        return (count <= capacity) & jnp.any(state[1])
+        def fix_chunk(i, z):
+            e = elements(lax.dynamic_slice(index, (i * chunk,), (chunk,)))
+            xs, ys, zs = (jnp.take(v, e, mode="clip") for v in (x, y, z))
+            values = jnp.where(is_marked(zs), _round_narrow(accurate(xs, ys, zs), z.dtype), zs)
+            return z.at[e].set(values, mode="drop")
 
-    return lax.while_loop(more, fix_chunk, (z, flags))[0]
+        return lax.fori_loop(0, (count + chunk - 1) // chunk, fix_chunk, z)
+
+    return _once((count > 0) & (count <= capacity), sparse, z)
 
 
 def _logaddexp_fast_narrow(xd, yd):
@@ -950,7 +931,7 @@ def _logaddexp_fast_narrow(xd, yd):
     return jnp.where(d == 0, _x_plus_ln2(xd), z), near
 
 
-def _logaddexp_accurate_narrow(x, y):
+def _logaddexp_accurate_narrow(x, y, marks=None):
     r"""logaddexp of float32 (or narrower) ``x``, ``y``, evaluated everywhere:
     exactly widened inputs (subnormals included), the fast path, and in the
     cancellation set :math:`\operatorname{log1p}(u)`, :math:`u = e^x + e^y - 1`
@@ -1024,52 +1005,71 @@ def _tiny_cancelling_wide(x, y, kn, wn):
     return _scale_tiny(h + lo, s1, s2)
 
 
-def _logaddexp_fast_wide(x, y):
-    # max(x, y) + log1p(T) in double-double: the sum cancels for max(x, y) in (-ln 2, 0).
+def _logaddexp_sum_wide(x, y):
+    r""":math:`\max(x, y) + \operatorname{log1p}(T)` in double-double, for
+    :math:`|\max(x, y)| \ge 2^{-900}` (the sum cancels for :math:`\max(x, y) \in (-\ln 2, 0)`)."""
     qh, ql, s1, s2, lh = _log1p_t_wide(*_difference_wide(x, y))
     hi, lo = _two_sum(jnp.maximum(x, y), lh)
-    y_sum = hi + (lo + (ql * s1) * s2)
-    # |m| < 2^-900: log1p(T) may be subnormal (flushed) while m + log1p(T) is normal
-    # (e.g. (2^-1022, -708.4)): add in the unscaled domain, m 2^-k + qh + ql, scale last.
+    return hi + (lo + (ql * s1) * s2)
+
+
+def _logaddexp_tiny_wide(x, y):
+    r""":math:`\max(x, y) + \operatorname{log1p}(T)` for :math:`|\max(x, y)| < 2^{-900}`, where
+    :math:`\operatorname{log1p}(T)` may be subnormal (flushed) while the sum is normal (e.g.
+    :math:`(2^{-1022}, -708.4)`): added in the unscaled domain, :math:`m 2^{-k} + q_h + q_l`,
+    and scaled last. A quarter of the fast path's cost, so it runs on the marked pairs only."""
+    qh, ql, s1, s2, _ = _log1p_t_wide(*_difference_wide(x, y))
     hi, lo = _two_sum(_unscaled_tiny(jnp.where(x >= y, x, y), s1, s2), qh)
-    y_tiny = _scale_tiny(hi + (lo + ql), s1, s2)
-    # one output: XLA on CPU does not fuse two, and stores the shared quotient instead
-    # (the fast path took 20 ms at 10^6 with both, 8 with one)
-    return jnp.where(jnp.abs(jnp.maximum(x, y)) < 2.0**-900, y_tiny, y_sum)
+    return _scale_tiny(hi + (lo + ql), s1, s2)
+
+
+_F64_FILL = dict(row=8, chunk=1024)
 
 
 def logaddexp_wide(x, y):
-    m = jnp.maximum(x, y)
-    tiny = jnp.abs(m) < 2.0**-900
-    # cancellation, |z| < 2 |m|: log1p(u), u = e^x + e^y - 1 from double-double
-    # expansions (2^-104), or triple words (2^-164) when some pair has |z| < 2^-42 |m|
-    # (near the curve: rare in general data), only where needed (_where_needed).  The
-    # triple-word branch also redoes tiny negative m against e^n ~ |m| (n in [-709,
-    # -600]) as m + e^n.
-    # (_stored: XLA would otherwise evaluate the fast path again in each loop that reads
-    # it, those of the masks and of their compaction; tiny_near is rare enough to take
-    # triple words always)
-    # (y_fast: the tiny-m sum where |m| < 2^-900, which the cancellation set excludes)
-    y_fast = _stored(_logaddexp_fast_wide, x, y)
-    n = jnp.minimum(x, y)
-    near = _in_cancellation(m, y_fast)
-    tiny_near = tiny & (m < 0) & (n >= -709.0) & (n <= -600.0)
-    deep = jnp.any((near & (jnp.abs(y_fast) < _DEEP_RATIO * jnp.abs(m))) | tiny_near)
+    r"""logaddexp of float64 ``x``, ``y`` (broadcast): as :func:`logaddexp_narrow`, one
+    fused loop evaluates the fast path (:func:`_logaddexp_sum_wide`; the diagonal
+    :math:`x + \ln 2`; infinities and nan) and marks the pairs it cannot round:
+    :func:`_marker` in the cancellation set (:func:`_in_cancellation`, 0.50% of random
+    pairs :math:`10\,N(0, 1)`) and where :math:`|\max(x, y)| < 2^{-900}`
+    (:func:`_logaddexp_tiny_wide`), :func:`_deep_marker` where double-double terms do not
+    suffice (:math:`|z| < 2^{-42}|m|`) and for tiny negative :math:`m` against
+    :math:`e^n \approx |m|` (:math:`n \in [-709, -600]`, redone as :math:`m + e^n`).
+    :func:`_fill_marked` then evaluates the marked groups of 8 elements: the cancellation
+    branch (:func:`_log1p_cancelling_wide`) in double-double, or in triple words for a
+    chunk of groups that holds a deep mark."""
+    def marked_fast_path(x, y):
+        z = _logaddexp_sum_wide(x, y)
+        m, n = jnp.maximum(x, y), jnp.minimum(x, y)
+        near = _in_cancellation(m, z, share=_CANCEL_SHARE) & (x != y)  # the diagonal is x + ln 2, below
+        tiny = (jnp.abs(m) < 2.0**-900) & (x != y)
+        tiny_near = tiny & (m < 0) & (n >= -709.0) & (n <= -600.0)
+        deep = (near & (jnp.abs(z) < _DEEP_RATIO * jnp.abs(m))) | tiny_near
+        z = jnp.where(x == y, _x_plus_ln2(x), z)  # exact first sum (Sterbenz) where it cancels
+        z = jnp.where(jnp.isfinite(m), z, m)  # +-inf (equal, or +inf with anything), nan
+        marks = jnp.where(deep, np.uint64(_deep_marker(jnp.float64)), np.uint64(_marker(jnp.float64)))
+        return lax.bitcast_convert_type(jnp.where(near | tiny | deep, marks, _as_bits(z)), jnp.float64)
+
+    def double(a, b):
+        y_cancel = _log1p_cancelling_wide(a, b, 2, _EXPM1_PLAN_DD, 3)[0]
+        return jnp.where(jnp.abs(jnp.maximum(a, b)) < 2.0**-900, _logaddexp_tiny_wide(a, b), y_cancel)
 
     def triple(a, b):
         y_cancel, kn, wn = _log1p_cancelling_wide(a, b, 3, _EXPM1_PLAN_TD, 4)
-        mm, nn = jnp.maximum(a, b), jnp.minimum(a, b)
-        tiny_near = (jnp.abs(mm) < 2.0**-900) & (mm < 0) & (nn >= -709.0) & (nn <= -600.0)
-        return jnp.where(tiny_near, _tiny_cancelling_wide(a, b, kn, wn), y_cancel)
+        m, n = jnp.maximum(a, b), jnp.minimum(a, b)
+        tiny = jnp.abs(m) < 2.0**-900
+        tiny_near = tiny & (m < 0) & (n >= -709.0) & (n <= -600.0)
+        y_tiny = jnp.where(tiny_near, _tiny_cancelling_wide(a, b, kn, wn), _logaddexp_tiny_wide(a, b))
+        return jnp.where(tiny, y_tiny, y_cancel)
 
-    def double(a, b):
-        return _log1p_cancelling_wide(a, b, 2, _EXPM1_PLAN_DD, 3)[0]
+    def accurate(a, b, marks):
+        deep = jnp.any(_as_bits(marks) == _deep_marker(jnp.float64))
+        return lax.cond(deep, triple, double, a, b)
 
-    y_cancel = _where_needed(near | tiny_near, (double, triple), deep.astype(jnp.int32), x, y)
-    y_sum = jnp.where(near | (tiny_near & deep), y_cancel, y_fast)  # near excludes tiny
-    # diagonal: x + ln 2, exact first sum (Sterbenz) where it cancels
-    y_sum = jnp.where(x == y, _x_plus_ln2(x), y_sum)
-    return jnp.where(jnp.isfinite(m), y_sum, m)  # +-inf (equal, or +inf with anything), nan
+    z = _stored(marked_fast_path, x, y)
+    shape = z.shape
+    return _fill_marked(z.reshape(-1), x.reshape(-1), y.reshape(-1), accurate,
+                        **_F64_FILL).reshape(shape)
 
 
 def _widen_plain(x):

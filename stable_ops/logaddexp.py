@@ -49,8 +49,9 @@ double-double sum (float64), except where the sum cancels: near the curve
 :math:`\operatorname{log1p}(T)`, :math:`2^{-41}` / :math:`2^{-56}` relative) is any
 number of ULPs of the small result (it was up to :math:`1.4 \cdot 10^4` ULP in
 float32, :math:`2 \cdot 10^{18}` in float64; ``jnp.logaddexp`` is worse). There,
-for :math:`m = \max(x, y) \in [-1.4, -2^{-900}]` and :math:`|z| < 2|m|` (float64) or
-:math:`2^{-12}|m|` (float32), the value is :math:`\operatorname{log1p}(u)` with
+for :math:`m = \max(x, y) \in [-1.4, -2^{-900}]` and :math:`|z| < 2|m|` with
+:math:`\operatorname{log1p}(T) > 3|z|/4` (float64) or :math:`|z| < 2^{-12}|m|` (float32),
+the value is :math:`\operatorname{log1p}(u)` with
 :math:`u = \operatorname{expm1}(m) + e^{\min(x, y)}` formed from double-double
 (:math:`2^{-104}`) or, for float64 pairs with :math:`|z| < 2^{-42}|m|`, triple-word
 (:math:`2^{-164}`) expansions of the two exponentials, summed error-free; tiny
@@ -69,20 +70,22 @@ and marks the pairs it cannot round (the cancellation set, :math:`|z| < 2^{-12}|
 since the fast path's error is :math:`2^{-50}`: about :math:`5 \cdot 10^{-6}` of
 random pairs :math:`10\,N(0, 1)`; pairs whose value depends on a subnormal
 input); a pass over the result finds the groups of 64 elements (the columns of
-tiles of 64 by 8) that hold a mark, and only those are evaluated accurately, 16
-groups at a time, in place, in while loops that copy nothing when nothing is
-marked (:func:`stable_ops._kernels._fill_marked`). ``benchmarks/bench_ops.py``,
+tiles of 64 by 8) that hold a mark, and only those are evaluated accurately
+(their indices compacted once, 16 groups a trip, in place, in loops that copy
+nothing when nothing is marked: :func:`stable_ops._kernels._fill_marked`). ``benchmarks/bench_ops.py``,
 random pairs: 1.0-1.3x ``jnp.logaddexp`` at :math:`10^6` (the fast path alone is
 about 1.0x, the pass for the marks 0.2x), 0.7-1.1x at :math:`10^7`; arrays of pairs
-all near the curve 7-9x. float64: the fast path (0.4-0.6x ``jnp.logaddexp``) is
-stored, and the cancellation branch runs only when some pair of the call needs it
-(``lax.switch``; under ``vmap`` always): on those pairs alone, gathered 8192 at a time
-(:func:`stable_ops._kernels._where_needed`), while they are at most a quarter of the
-array, else on the whole array. On :math:`10^6` random pairs about 5% need it (spread
-out: no grouping helps) and the value costs 2-3x ``jnp.logaddexp`` (about 4x when
-the branch ran on the whole array), pairs none of which needs it (equal-large)
-1.5-2x; calls whose pairs all sit near the curve take the triple-word branch
-everywhere, 9-15x.
+all near the curve 7-9x.
+
+float64 likewise: one fused loop evaluates the fast path (0.5-0.6x ``jnp.logaddexp``)
+and marks the cancellation set (0.5% of random pairs) and the pairs with
+:math:`|\max(x, y)| < 2^{-900}` (their own unscaled sum, a quarter of the fast path's
+cost, is not in the loop), and the marked groups of 8 elements are evaluated apart,
+compacted once, 1024 groups a trip, in double-double, or in triple words for a trip
+that holds a pair with :math:`|z| < 2^{-42}|m|`. ``benchmarks/bench_ops.py``: random
+pairs 0.9-1.3x ``jnp.logaddexp``, pairs none of which is marked (equal-large)
+0.7-0.9x; arrays of pairs all near the curve take the triple-word branch everywhere,
+8-11x.
 
 Subnormals: XLA on CPU flushes subnormal results to zero, so derivatives whose
 exact value is subnormal (:math:`|d| \gtrsim 87.3` in float32, 708.4 in float64)
