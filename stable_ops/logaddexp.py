@@ -74,8 +74,10 @@ tiles of 64 by 8) that hold a mark, and only those are evaluated accurately
 (their indices compacted once, 16 groups a trip, in place, in loops that copy
 nothing when nothing is marked: :func:`stable_ops._kernels._fill_marked`). ``benchmarks/bench_ops.py``,
 random pairs: 1.0-1.3x ``jnp.logaddexp`` at :math:`10^6` (the fast path alone is
-about 1.0x, the pass for the marks 0.2x), 0.7-1.1x at :math:`10^7`; arrays of pairs
-all near the curve 7-9x.
+about 1.0x, the pass for the marks 0.2x, which is one read of the result at the memory
+floor), 0.7-1.1x at :math:`10^7`; arrays of pairs all near the curve 7-9x. On an Intel
+Xeon with AVX-512, whose float32 arithmetic is relatively faster: 1.3-1.4x at both
+sizes, 10-16x near the curve.
 
 float64 likewise: one fused loop evaluates the fast path (0.5-0.6x ``jnp.logaddexp``)
 and marks the cancellation set (0.5% of random pairs) and the pairs with
