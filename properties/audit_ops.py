@@ -522,6 +522,43 @@ def _i_prime(x):
     return (mpmath.besseli(0, x) + mpmath.besseli(2, x)) / 2
 
 
+#: From here on the scaled Bessel derivatives take forms in :math:`I_0, I_1` alone (two
+#: evaluations instead of three or four, which at huge :math:`|x|`, where mpmath works
+#: at :math:`2\log_2|x|` extra bits for the cancellation, are most of the dense sweep's
+#: time); below it, the forms with :math:`I_2`, whose :math:`1/x` terms do not cancel.
+_BESSEL_TWO_TERMS = 2
+
+
+def _i1e_d1_far(x):
+    r""":math:`(I_1 e^{-|x|})' = (I_0 - I_1 (1 + 1/a))\,e^{-a}`, :math:`a = |x|` (even), from
+    :math:`I_1' = I_0 - I_1/x`."""
+    a = abs(x)
+    return (mpmath.besseli(0, a) - mpmath.besseli(1, a) * (1 + 1 / a)) * mpmath.exp(-a)
+
+
+def _i1e_d2_far(x):
+    r""":math:`(I_1 e^{-|x|})'' = \operatorname{sign}(x)\,(I_1 (2 + 2/a + 2/a^2) - I_0 (2 + 1/a))\,e^{-a}`
+    (odd), from :math:`I_1'' = I_1 - I_2/x` and :math:`I_2 = I_0 - 2 I_1/x`."""
+    a = abs(x)
+    return mpmath.sign(x) * (mpmath.besseli(1, a) * (2 + 2 / a + 2 / (a * a))
+                             - mpmath.besseli(0, a) * (2 + 1 / a)) * mpmath.exp(-a)
+
+
+def _i0e_d2_far(x):
+    r""":math:`(I_0 e^{-|x|})'' = (2 I_0 - I_1 (2 + 1/a))\,e^{-a}` (even), from :math:`I_0'' = I_1'`."""
+    a = abs(x)
+    return (2 * mpmath.besseli(0, a) - mpmath.besseli(1, a) * (2 + 1 / a)) * mpmath.exp(-a)
+
+
+def _near_or_far(near: Callable, far: Callable) -> Callable:
+    """``near`` for :math:`|x| <` :data:`_BESSEL_TWO_TERMS`, ``far`` beyond (infinities and
+    nan go to ``near``, whose guards handle them)."""
+    @functools.wraps(near)
+    def either(x):
+        return far(x) if mpmath.isfinite(x) and abs(x) >= _BESSEL_TWO_TERMS else near(x)
+    return either
+
+
 def _binary(value: Callable, partials: dict) -> dict:
     return {index: _defined_at(value)(fn) for index, fn in partials.items()}
 
@@ -622,15 +659,17 @@ DERIVATIVES: dict[str, dict] = {
     "i0e": _unary_derivatives(
         i0e, _kink_at((0,), lambda x: (mpmath.besseli(1, x) - mpmath.sign(x) * mpmath.besseli(0, x))
                       * mpmath.exp(-abs(x))),
-        _kink_at((0,), lambda x: (mpmath.besseli(0, x) + _i_prime(x)
-                                  - 2 * mpmath.sign(x) * mpmath.besseli(1, x)) * mpmath.exp(-abs(x)))),
+        _kink_at((0,), _near_or_far(lambda x: (mpmath.besseli(0, x) + _i_prime(x)
+                                               - 2 * mpmath.sign(x) * mpmath.besseli(1, x))
+                                    * mpmath.exp(-abs(x)), _i0e_d2_far))),
     "i1e": _unary_derivatives(
-        i1e, lambda x: (_i_prime(x) - mpmath.sign(x) * mpmath.besseli(1, x))
-        * mpmath.exp(-abs(x)),
+        i1e, _near_or_far(lambda x: (_i_prime(x) - mpmath.sign(x) * mpmath.besseli(1, x))
+                          * mpmath.exp(-abs(x)), _i1e_d1_far),
         # (I1 e^-|x|)'' = (I1'' - 2 s I1' + I1) e^-|x|, I1'' = I1 - I1'/x + I1/x^2 = I1 - I2/x
         # from Bessel's equation and I0 - I2 = 2 I1/x; discontinuous at 0 (-sign(x))
-        _kink_at((0,), lambda x: (2 * mpmath.besseli(1, x) - mpmath.besseli(2, x) / x
-                                  - 2 * mpmath.sign(x) * _i_prime(x)) * mpmath.exp(-abs(x)))),
+        _kink_at((0,), _near_or_far(lambda x: (2 * mpmath.besseli(1, x) - mpmath.besseli(2, x) / x
+                                               - 2 * mpmath.sign(x) * _i_prime(x))
+                                    * mpmath.exp(-abs(x)), _i1e_d2_far))),
     "erfcx": _unary_derivatives(
         erfcx, lambda x: 2 * x * erfcx(x) - 2 / _SQRT_PI(),
         lambda x: (2 + 4 * x * x) * erfcx(x) - 4 * x / _SQRT_PI(),
