@@ -1023,7 +1023,15 @@ def _logaddexp_tiny_wide(x, y):
     return _scale_tiny(hi + (lo + ql), s1, s2)
 
 
-_F64_FILL = dict(row=8, chunk=1024)
+def _tiny_max(m):
+    r"""Where :math:`|m| = |\max(x, y)| < 2^{-900}`: the sum is :func:`_logaddexp_tiny_wide`'s."""
+    return jnp.abs(m) < -_CANCEL_M_MAX
+
+
+def _tiny_near(m, n):
+    r"""Tiny negative :math:`m` against :math:`e^n \approx |m|` (:math:`n \in [-709, -600]`),
+    where :math:`m + e^n` cancels (:func:`_tiny_cancelling_wide`)."""
+    return _tiny_max(m) & (m < 0) & (n >= -709.0) & (n <= -600.0)
 
 
 def logaddexp_wide(x, y):
@@ -1042,8 +1050,8 @@ def logaddexp_wide(x, y):
         z = _logaddexp_sum_wide(x, y)
         m, n = jnp.maximum(x, y), jnp.minimum(x, y)
         near = _in_cancellation(m, z, share=_CANCEL_SHARE) & (x != y)  # the diagonal is x + ln 2, below
-        tiny = (jnp.abs(m) < 2.0**-900) & (x != y)
-        tiny_near = tiny & (m < 0) & (n >= -709.0) & (n <= -600.0)
+        tiny = _tiny_max(m) & (x != y)
+        tiny_near = _tiny_near(m, n) & (x != y)
         deep = (near & (jnp.abs(z) < _DEEP_RATIO * jnp.abs(m))) | tiny_near
         z = jnp.where(x == y, _x_plus_ln2(x), z)  # exact first sum (Sterbenz) where it cancels
         z = jnp.where(jnp.isfinite(m), z, m)  # +-inf (equal, or +inf with anything), nan
@@ -1052,13 +1060,12 @@ def logaddexp_wide(x, y):
 
     def double(a, b):
         y_cancel = _log1p_cancelling_wide(a, b, 2, _EXPM1_PLAN_DD, 3)[0]
-        return jnp.where(jnp.abs(jnp.maximum(a, b)) < 2.0**-900, _logaddexp_tiny_wide(a, b), y_cancel)
+        return jnp.where(_tiny_max(jnp.maximum(a, b)), _logaddexp_tiny_wide(a, b), y_cancel)
 
     def triple(a, b):
         y_cancel, kn, wn = _log1p_cancelling_wide(a, b, 3, _EXPM1_PLAN_TD, 4)
         m, n = jnp.maximum(a, b), jnp.minimum(a, b)
-        tiny = jnp.abs(m) < 2.0**-900
-        tiny_near = tiny & (m < 0) & (n >= -709.0) & (n <= -600.0)
+        tiny, tiny_near = _tiny_max(m), _tiny_near(m, n)
         y_tiny = jnp.where(tiny_near, _tiny_cancelling_wide(a, b, kn, wn), _logaddexp_tiny_wide(a, b))
         return jnp.where(tiny, y_tiny, y_cancel)
 
@@ -1068,8 +1075,10 @@ def logaddexp_wide(x, y):
 
     z = _stored(marked_fast_path, x, y)
     shape = z.shape
+    # groups of 8: 0.5% of random pairs marked leave 4% of them flagged (of 64: 27%, over
+    # the 1/8 that the sparse loop takes); 1024 groups a trip measured best at 10^6 and 10^7
     return _fill_marked(z.reshape(-1), x.reshape(-1), y.reshape(-1), accurate,
-                        **_F64_FILL).reshape(shape)
+                        row=8, chunk=1024).reshape(shape)
 
 
 def _widen_plain(x):
