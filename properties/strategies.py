@@ -1,18 +1,37 @@
-"""Hypothesis strategies for float32/float64 inputs that reach the extremes often.
+"""Hypothesis strategies for float16 to float64 inputs that reach the extremes often.
 
-Built on :mod:`hypothesis.extra.numpy`. Every strategy mixes, with roughly equal
-weight, the regimes where custom rules break and the ordinary middle of the
-range, which matters as much:
+Every array element comes from one of six regimes, with equal weight: the
+regimes where custom rules break and the ordinary middle of the range, which
+matters as much:
 
 - ``special``: the values of :func:`special_values`, listed simplest first so
   that failures shrink to them (0, -0, 1, -1, ... inf, -inf, nan);
-- ``near_special``: a few ULPs either side of a special value or branch point;
-- ``branch_band``: uniform over the band where formulas switch branches and exp
-  under/overflows (|x| <= 1.1 * log(max));
+- ``near_special``: up to 4 ULPs either side of a finite special value or branch
+  point (uniform over the value and the step);
+- ``branch_band``: the band where formulas switch branches and exp
+  under/overflows (|x| <= 1.1 * log(max)): half uniform over it, a quarter
+  log-uniform in magnitude over its top 24 binades (the ordinary middle, 1e-3..10,
+  is 1.3% of the float64 band's width), a quarter uniform over the edge where exp
+  under/overflows, 0.9..1.1 * log(max);
 - ``any_bits``: uniform over bit patterns, i.e. log-uniform in magnitude across
-  the whole range, both signs, subnormals included (no nan/inf);
+  the whole range, both signs, subnormals included (no nan/inf); an eighth of
+  them are the range's boundary patterns (smallest and largest subnormal, smallest
+  normal, largest finite), as Hypothesis' integers favour their bounds;
+- ``subnormal``: log-uniform over the subnormal range (uniform over the bit length
+  of the pattern, then over the patterns of that length), both signs: inputs that
+  XLA on CPU reads as 0 (uniform bit patterns are subnormal 0.4% of the time in
+  float32, 0.05% in float64);
 - ``hypothesis``: Hypothesis' own ``from_dtype`` floats, which favour their own
-  boundary values.
+  boundary values (an array of them from ``hypothesis.extra.numpy.arrays``).
+
+How an array is drawn (:func:`_regime_arrays`): one ``st.binary`` of a regime byte
+and a payload of the dtype's width per element, decoded with NumPy, plus the
+``hypothesis`` regime's own array. That is two draws an array, where an element
+strategy (``st.one_of`` of the five, each element drawn alone) was about four
+draws an element: 64 elements took 15 ms a batch of Hypothesis' bookkeeping, half
+of an accuracy test's time. Shrinking still ends at the simplest inputs: a
+shrunk byte is a smaller regime, special-value index or payload, and all-zero
+bytes decode to 0.0.
 
 Batches have a fixed shape (:data:`BATCH`), so a compiled rule is reused for
 every example.
@@ -37,7 +56,7 @@ from properties.ops import OPS, OpSpec
 BATCH = 64
 
 #: Regime names, for measuring what the strategies reach (see meta_tests).
-REGIMES = ("special", "near_special", "branch_band", "any_bits", "hypothesis")
+REGIMES = ("special", "near_special", "branch_band", "any_bits", "subnormal", "hypothesis")
 
 _UINT = {"float16": np.uint16, "bfloat16": np.uint16, "float32": np.uint32, "float64": np.uint64}
 
@@ -74,18 +93,133 @@ def special_values(dtype, op: OpSpec | None = None) -> np.ndarray:
     return np.array(out, dtype=name)
 
 
-def _from_bits(name: str, bits: int) -> float:
-    return float(np.array(bits, dtype=_UINT[name]).view(name))
+def _ordered(name: str, values: np.ndarray) -> np.ndarray:
+    """Float bit patterns as integers in the floats' order, ±0 both 0 (as
+    ``np.nextafter`` steps: the step below 0 is the negative smallest subnormal)."""
+    bits = values.view(_UINT[name]).astype(np.uint64)
+    shift = np.uint64(np.dtype(_UINT[name]).itemsize * 8 - 1)
+    magnitude = (bits & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.int64)
+    return np.where((bits >> shift) != 0, -magnitude, magnitude)
+
+
+def _unordered(name: str, ordered: np.ndarray) -> np.ndarray:
+    shift = np.uint64(np.dtype(_UINT[name]).itemsize * 8 - 1)
+    magnitude = np.abs(ordered).astype(np.uint64)
+    bits = np.where(ordered < 0, magnitude | (np.uint64(1) << shift), magnitude)
+    return bits.astype(_UINT[name]).view(name)
 
 
 def _near(name: str, value: float, steps: int) -> float:
     """``value`` moved by ``steps`` ULPs (through zero, never past ±inf)."""
-    x = np.array(value, dtype=name)
-    direction = np.array(math.inf if steps > 0 else -math.inf, dtype=name)
-    with np.errstate(over="ignore"):  # max + 1 ULP is inf; filtered by the caller
-        for _ in range(abs(steps)):
-            x = np.nextafter(x, direction)
-    return float(x)
+    return float(_near_all(name, np.array([value], dtype=name), steps)[0])
+
+
+def _near_all(name: str, values: np.ndarray, steps: int) -> np.ndarray:
+    """Each value of ``values`` moved by ``steps`` ULPs, bit for bit as ``steps``
+    calls of ``np.nextafter`` toward ±inf move it: through zero (a landing on zero
+    keeps the start's sign), never past ±inf; nan stays."""
+    values = np.asarray(values, dtype=name)
+    if steps == 0:
+        return values.copy()
+    top = int(_ordered(name, np.array([math.inf], dtype=name))[0])
+    moved = _unordered(name, np.clip(_ordered(name, values) + steps, -top, top))
+    moved = np.where(moved == 0, np.copysign(np.zeros((), name), values), moved)
+    return np.where(np.isnan(values), values, moved).astype(name)
+
+
+def _near_table(name: str, finite_specials: np.ndarray) -> np.ndarray:
+    """``near_special``'s values: every finite special moved -4..4 ULPs (one entry per
+    value and step, so that a uniform index is uniform over both), the finite ones,
+    ordered by the step's size, then the special's rank: simplest first."""
+    rows = [_near_all(name, finite_specials, k) for k in (0, 1, -1, 2, -2, 3, -3, 4, -4)]
+    table = np.concatenate(rows)
+    return table[np.isfinite(table)]
+
+
+def _regime_arrays(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_nonfinite: bool,
+                   regime: str | None = None) -> st.SearchStrategy[np.ndarray]:
+    """Arrays of ``shape`` whose elements mix :data:`REGIMES` (only ``regime``, if given).
+
+    One ``st.binary`` holds, per element, a regime byte (its value mod 6 indexes
+    :data:`REGIMES`, so the first four come up 43 times in 256 and the last two 42)
+    and a payload of the dtype's width ``w`` bits, big-endian. The payload picks the
+    ``special`` or ``near_special`` value (mod the table's length); for
+    ``branch_band`` its top bit is the sign, the next two the part (uniform twice,
+    log-uniform, edge), and the rest the fraction of the band, of its 24 binades or
+    of the edge; for ``any_bits``, the top bit is the sign and the rest, mod the
+    largest finite pattern plus one, the magnitude's bits (uniform up to that
+    modulus' bias: the lowest ``2^(w-1) mod (max+1)`` patterns, subnormals, come up
+    twice as often), except that where the low three bits are 0 the next two pick a
+    boundary pattern; for ``subnormal``, the top bit is the sign, the low byte mod the mantissa's width
+    ``p`` the bit length ``L`` in ``1..p``, and the bits between them, below the
+    leading one, the rest of the pattern.
+    ``hypothesis`` elements are the element at the same index of an array drawn with
+    ``hypothesis.extra.numpy.arrays`` from ``from_dtype`` (for bfloat16, which it does
+    not know, float32 rounded to bfloat16).
+    """
+    info = ml_dtypes.finfo(name)
+    specials = special_values(name, op)
+    if not allow_nonfinite:
+        specials = specials[np.isfinite(specials)]
+    near = _near_table(name, specials[np.isfinite(specials)])
+    band = float(np.array(1.1 * math.log(float(info.max)), dtype=name))
+    width = np.dtype(_UINT[name]).itemsize
+    bits = 8 * width
+    max_finite_bits = int(np.array(info.max, dtype=name).view(_UINT[name]))
+    mantissa_bits = int(info.nmant)
+    boundaries = np.array([info.smallest_subnormal, np.nextafter(info.smallest_normal, np.zeros((), name)),
+                           info.smallest_normal, info.max], dtype=name)
+    size = math.prod(shape)
+    if regime is not None and regime not in REGIMES:
+        raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
+    own_dtype = np.dtype("float32" if name == "bfloat16" else name)  # from_dtype knows no bfloat16
+    own = hnp.arrays(own_dtype, shape,
+                     elements=hnp.from_dtype(own_dtype, allow_nan=allow_nonfinite,
+                                             allow_infinity=allow_nonfinite))
+    raw = st.binary(min_size=size * (1 + width), max_size=size * (1 + width))
+
+    def decode(drawn: tuple[bytes, np.ndarray]) -> np.ndarray:
+        data, theirs = drawn
+        with np.errstate(over="ignore"):
+            theirs = np.asarray(theirs).reshape(-1).astype(name)
+        if not allow_nonfinite:  # float32 beyond bfloat16's range rounds to ±inf
+            theirs = np.where(np.isinf(theirs), np.copysign(info.max, theirs), theirs).astype(name)
+        b = np.frombuffer(data, np.uint8).reshape(size, 1 + width)
+        which = (b[:, 0] % len(REGIMES) if regime is None
+                 else np.full(size, REGIMES.index(regime), np.uint8))
+        payload = np.zeros(size, np.uint64)
+        for j in range(width):
+            payload = (payload << np.uint64(8)) | b[:, 1 + j].astype(np.uint64)
+        top = np.uint64(1) << np.uint64(bits - 1)
+        negative, rest = (payload & top) != 0, payload & (top - np.uint64(1))
+        with np.errstate(over="ignore"):
+            quarter = np.uint64(1) << np.uint64(bits - 3)
+            part = rest >> np.uint64(bits - 3)
+            fraction = (rest & (quarter - np.uint64(1))).astype(np.float64) / float(quarter)
+            magnitude = np.select([part == 2, part == 3],
+                                  [2.0 ** (-24 * fraction), (0.9 + 0.2 * fraction) / 1.1],
+                                  fraction)
+            banded = np.array(band * magnitude, dtype=name)
+            any_bits = np.where(
+                (payload & np.uint64(7)) == 0,
+                boundaries[((payload >> np.uint64(3)) & np.uint64(3)).astype(np.intp)],
+                (rest % np.uint64(max_finite_bits + 1)).astype(_UINT[name]).view(name))
+            length = np.uint64(1) + (payload & np.uint64(0xFF)) % np.uint64(mantissa_bits)
+            lead = np.uint64(1) << (length - np.uint64(1))
+            tiny = (lead | ((rest >> np.uint64(8)) & (lead - np.uint64(1)))).astype(
+                _UINT[name]).view(name)
+        signed = lambda v: np.where(negative, -v, v)
+        out = np.select(
+            [which == 0, which == 1, which == 2, which == 3, which == 4],
+            [specials[(payload % np.uint64(specials.size)).astype(np.intp)],
+             near[(payload % np.uint64(near.size)).astype(np.intp)],
+             signed(banded), signed(any_bits), signed(tiny)],
+            theirs).astype(name)
+        return out.reshape(shape)
+
+    if regime not in (None, "hypothesis"):  # an array left unused would only repeat examples
+        return raw.map(lambda data: decode((data, np.zeros(shape, own_dtype))))
+    return st.tuples(raw, own).map(decode)
 
 
 def floats(dtype, *, op: OpSpec | None = None, regime: str | None = None,
@@ -97,38 +231,13 @@ def floats(dtype, *, op: OpSpec | None = None, regime: str | None = None,
     - ``allow_nonfinite``: include ±inf and nan (only in ``special``).
     """
     name = _dtype_name(dtype)
-    info = np.finfo(name)
-    specials = special_values(name, op)
-    if not allow_nonfinite:
-        specials = specials[np.isfinite(specials)]
-    finite_specials = specials[np.isfinite(specials)]
-    band = float(np.array(1.1 * math.log(float(info.max)), dtype=name))
-    width = info.bits
-    max_finite_bits = int(np.array(info.max, dtype=name).view(_UINT[name]))
-
-    regimes = {
-        "special": st.sampled_from([float(v) for v in specials]),
-        "near_special": st.builds(
-            lambda v, k: _near(name, v, k),
-            st.sampled_from([float(v) for v in finite_specials]),
-            st.integers(-4, 4)).filter(math.isfinite),
-        "branch_band": st.floats(-band, band, width=width),
-        "any_bits": st.builds(
-            lambda sign, bits: sign * _from_bits(name, bits),
-            st.sampled_from([1.0, -1.0]), st.integers(0, max_finite_bits)),
-        "hypothesis": hnp.from_dtype(np.dtype(name), allow_nan=allow_nonfinite,
-                                     allow_infinity=allow_nonfinite),
-    }
-    if regime is not None:
-        if regime not in regimes:
-            raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
-        return regimes[regime]
-    return st.one_of(*(regimes[r] for r in REGIMES))
+    return _regime_arrays(name, op, (), allow_nonfinite, regime).map(lambda a: float(a[()]))
 
 
 def batches(dtype, *, op: OpSpec | None = None, shape: tuple[int, ...] = (BATCH,),
             allow_nonfinite: bool = True) -> st.SearchStrategy[np.ndarray]:
-    """Arrays of ``shape`` (default ``(BATCH,)``) with elements from :func:`floats`.
+    """Arrays of ``shape`` (default ``(BATCH,)``) whose elements mix the regimes
+    (:func:`_regime_arrays`).
 
     One strategy object per argument set (:data:`_BATCHES`): the properties draw from
     here on every example, and Hypothesis validates a strategy object the first time
@@ -137,8 +246,7 @@ def batches(dtype, *, op: OpSpec | None = None, shape: tuple[int, ...] = (BATCH,
     name = _dtype_name(dtype)
     key = (name, None if op is None else id(op), tuple(shape), allow_nonfinite)
     if key not in _BATCHES:
-        _BATCHES[key] = (op, hnp.arrays(np.dtype(name), shape,
-                                        elements=floats(name, op=op, allow_nonfinite=allow_nonfinite)))
+        _BATCHES[key] = (op, _regime_arrays(name, op, tuple(shape), allow_nonfinite))
     return _BATCHES[key][1]
 
 
