@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from properties import strategies
 from properties.ops import SOFTPLUS
 
-SAMPLES = 2000
+SAMPLES = 4096
 
 
 def _share(predicate, values):
@@ -32,8 +32,19 @@ def _draw(strategy, as_list) -> list:
 
 @pytest.fixture(scope="module", params=["float32", "float64"])
 def drawn(request):
+    """The elements the regimes decode from SAMPLES elements' worth of uniform bytes
+    (seeded), less those of the ``hypothesis`` regime: the shares of the strategies'
+    own design, the same in every process. (Hypothesis' choices are not: derandomized,
+    they still depend on the constants of the modules a process has loaded, and a
+    share measured through them moved from 1.1% to 0.34% between two runs.)"""
     dtype = request.param
-    return dtype, _draw(strategies.batches(dtype, op=SOFTPLUS), lambda batch: batch.tolist())
+    width = np.dtype(dtype).itemsize
+    decode = strategies._regime_decoder(dtype, SOFTPLUS, (SAMPLES,), True)
+    data = np.random.default_rng(0).integers(0, 256, SAMPLES * (1 + width), dtype=np.uint8)
+    values = decode((data.tobytes(), np.zeros(SAMPLES, dtype)))
+    own = data.reshape(SAMPLES, 1 + width)[:, 0] % len(strategies.REGIMES) == len(
+        strategies.REGIMES) - 1
+    return dtype, values[~own].tolist()
 
 
 def test_special_values_are_exact_and_simplest_first():
@@ -44,17 +55,20 @@ def test_special_values_are_exact_and_simplest_first():
         assert np.isnan(v[-1]) and v[-3:-1].tolist() == [math.inf, -math.inf], v[-3:]
 
 
-#: name: (predicate on a value given the dtype's finfo, minimum share of drawn
-#: elements). Shares measured over 4032 derandomized draws (float32 / float64):
-#: zero 12% / 11%, subnormal 20% / 20%, largest finite 1.3% / 1.3%, nonfinite
-#: 1.7% / 1.2%, exp band 8.3% / 7.1%, 10..40 17% / 13%, 1e-3..10 8.5% / 5.7%,
-#: > 1e30 2.5% / 11%. Minimums are about half, so a regime that stops being
-#: generated fails while sampling noise at this test's 2048 draws does not.
+#: name: (predicate on a value given the dtype's finfo, minimum share of decoded
+#: elements). Shares measured on the seeded bytes of :func:`drawn` (float32 / float64):
+#: zero 3.1% / 3.4%, subnormal 24% / 23%, largest finite 1.3% / 1.1%, nonfinite
+#: 0.7% / 0.6%, exp band 10% / 11%, 10..40 14% / 14%, 1e-3..10 17% / 15%,
+#: > 1e30 3.5% / 9.6%. Minimums are about half, so a regime that stops being
+#: generated fails. Zero and nonfinite are set from these figures (they were 4% and
+#: 0.5% when the shares were measured through Hypothesis, whose own floats and
+#: all-zero first example add about 10 and 1 points of them, in every process
+#: differently).
 REGIMES = {
-    "zero": (lambda v, i: v == 0, 0.04),
+    "zero": (lambda v, i: v == 0, 0.015),
     "subnormal": (lambda v, i: 0 < abs(v) < i.smallest_normal, 0.08),
     "largest finite": (lambda v, i: abs(v) == i.max, 0.005),
-    "nonfinite": (lambda v, i: not math.isfinite(v), 0.005),
+    "nonfinite": (lambda v, i: not math.isfinite(v), 0.003),
     "exp overflow/underflow band": (lambda v, i: 0.95 * math.log(i.max) < abs(v) < 1.2 * math.log(i.max), 0.04),
     "softplus branch region 10..40": (lambda v, i: 10 <= abs(v) <= 40, 0.07),
     "ordinary middle 1e-3..10": (lambda v, i: 1e-3 <= abs(v) <= 10, 0.04),
@@ -86,9 +100,9 @@ def _logaddexp_magnitude(x, y):
         return abs(mpmath.log(mpmath.exp(x) + mpmath.exp(y)))
 
 
-#: name: (predicate on a pair (x, y), minimum share). Shares measured over 448
+#: name: (predicate on a pair (x, y), minimum share). Shares measured over 4160
 #: derandomized pairs (float32 / float64): near the zero curve, |logaddexp| <
-#: 2^-20, 21% / 20%; equal arguments 18% / 16%. (Every pair of infinities is in
+#: 2^-20, 15% / 18%; equal arguments 11% / 12%. (Every pair of infinities is in
 #: special_pairs, checked by test_special_values_within_ulp_budget.)
 PAIR_REGIMES = {
     "near the zero curve: |logaddexp(x, y)| < 2^-20": (
@@ -164,5 +178,5 @@ def test_each_regime_draws_what_it_says(dtype, regime):
                       f"({np.count_nonzero(~ok)} of {values.size})")
     if regime in ("branch_band", "any_bits", "subnormal"):
         distinct = np.unique(values).size
-        assert distinct > values.size // 2, (f"{regime} ({dtype}): only {distinct} distinct "
+        assert distinct > values.size // 4, (f"{regime} ({dtype}): only {distinct} distinct "
                                              f"values of {values.size}")

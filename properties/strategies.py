@@ -5,7 +5,8 @@ regimes where custom rules break and the ordinary middle of the range, which
 matters as much:
 
 - ``special``: the values of :func:`special_values`, listed simplest first so
-  that failures shrink to them (0, -0, 1, -1, ... inf, -inf, nan);
+  that failures shrink to them (0, -0, 1, -1, ... inf, -inf, nan); half of them
+  the first eight;
 - ``near_special``: up to 4 ULPs either side of a finite special value or branch
   point (uniform over the value and the step);
 - ``branch_band``: the band where formulas switch branches and exp
@@ -143,7 +144,9 @@ def _regime_arrays(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_n
     One ``st.binary`` holds, per element, a regime byte (its value mod 6 indexes
     :data:`REGIMES`, so the first four come up 43 times in 256 and the last two 42)
     and a payload of the dtype's width ``w`` bits, big-endian. The payload picks the
-    ``special`` or ``near_special`` value (mod the table's length); for
+    ``near_special`` value (mod the table's length), and the ``special`` one: with its
+    top bit set, one of the first 8 (±0, ±1, ±2, ±0.5, where signs of zero and
+    conventions live), else any (the rest of the payload mod their number); for
     ``branch_band`` its top bit is the sign, the next two the part (uniform twice,
     log-uniform, edge), and the rest the fraction of the band, of its 24 binades or
     of the edge; for ``any_bits``, the top bit is the sign and the rest, mod the
@@ -157,6 +160,27 @@ def _regime_arrays(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_n
     ``hypothesis.extra.numpy.arrays`` from ``from_dtype`` (for bfloat16, which it does
     not know, float32 rounded to bfloat16).
     """
+    if regime is not None and regime not in REGIMES:
+        raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
+    width = np.dtype(_UINT[name]).itemsize
+    size = math.prod(shape)
+    decode = _regime_decoder(name, op, shape, allow_nonfinite, regime)
+    own_dtype = np.dtype("float32" if name == "bfloat16" else name)  # from_dtype knows no bfloat16
+    own = hnp.arrays(own_dtype, shape,
+                     elements=hnp.from_dtype(own_dtype, allow_nan=allow_nonfinite,
+                                             allow_infinity=allow_nonfinite))
+    raw = st.binary(min_size=size * (1 + width), max_size=size * (1 + width))
+    if regime not in (None, "hypothesis"):  # an array left unused would only repeat examples
+        return raw.map(lambda data: decode((data, np.zeros(shape, own_dtype))))
+    return st.tuples(raw, own).map(decode)
+
+
+def _regime_decoder(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_nonfinite: bool,
+                    regime: str | None = None):
+    """:func:`_regime_arrays`' decoder: ``(bytes, hypothesis array) -> array of shape``, a
+    pure function of its input (so that the regimes' shares can be measured on uniform
+    bytes, deterministically; Hypothesis' own choices depend on the process, e.g. on the
+    constants of the modules it has loaded)."""
     info = ml_dtypes.finfo(name)
     specials = special_values(name, op)
     if not allow_nonfinite:
@@ -170,13 +194,6 @@ def _regime_arrays(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_n
     boundaries = np.array([info.smallest_subnormal, np.nextafter(info.smallest_normal, np.zeros((), name)),
                            info.smallest_normal, info.max], dtype=name)
     size = math.prod(shape)
-    if regime is not None and regime not in REGIMES:
-        raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
-    own_dtype = np.dtype("float32" if name == "bfloat16" else name)  # from_dtype knows no bfloat16
-    own = hnp.arrays(own_dtype, shape,
-                     elements=hnp.from_dtype(own_dtype, allow_nan=allow_nonfinite,
-                                             allow_infinity=allow_nonfinite))
-    raw = st.binary(min_size=size * (1 + width), max_size=size * (1 + width))
 
     def decode(drawn: tuple[bytes, np.ndarray]) -> np.ndarray:
         data, theirs = drawn
@@ -211,15 +228,14 @@ def _regime_arrays(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_n
         signed = lambda v: np.where(negative, -v, v)
         out = np.select(
             [which == 0, which == 1, which == 2, which == 3, which == 4],
-            [specials[(payload % np.uint64(specials.size)).astype(np.intp)],
+            [specials[np.where(negative, (rest % np.uint64(min(8, specials.size))),
+                               rest % np.uint64(specials.size)).astype(np.intp)],
              near[(payload % np.uint64(near.size)).astype(np.intp)],
              signed(banded), signed(any_bits), signed(tiny)],
             theirs).astype(name)
         return out.reshape(shape)
 
-    if regime not in (None, "hypothesis"):  # an array left unused would only repeat examples
-        return raw.map(lambda data: decode((data, np.zeros(shape, own_dtype))))
-    return st.tuples(raw, own).map(decode)
+    return decode
 
 
 def floats(dtype, *, op: OpSpec | None = None, regime: str | None = None,
@@ -314,24 +330,39 @@ def special_pairs(dtype, op: OpSpec) -> tuple[np.ndarray, np.ndarray]:
 def pairs(draw, dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
           allow_nonfinite: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Two arrays of ``shape`` for a binary op: each from :func:`batches`, then a
-    drawn share of elements tied, ``y = x``, ``y = -x`` or ``y`` = a few ULPs from
-    ``x`` (where cancellation lives), and, for an op with a ``zero_curve``, a
+    drawn share of elements tied (:func:`_ties`: ``y = x``, ``y = -x`` or ``y`` = a few
+    ULPs from ``x``, where cancellation lives), and, for an op with a ``zero_curve``, a
     drawn share of pairs on that curve or a few ULPs off it, either way round."""
     name = _dtype_name(dtype)
-    x = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="x").copy()
-    y = draw(batches(name, op=op, shape=shape, allow_nonfinite=allow_nonfinite), label="y").copy()
+    # x and y as one array, one draw: drawn apart, Hypothesis' mutations copied x's bytes
+    # into y's in about a fifth of the pairs (40% of the pairs equal)
+    both = draw(batches(name, op=op, shape=(2,) + tuple(shape), allow_nonfinite=allow_nonfinite),
+                label="x, y")
+    x, y = both[0].copy(), both[1].copy()
     flat_x, flat_y = x.reshape(-1), y.reshape(-1)
     on_curve_strategy, ties_strategy = _pair_edits(name, op, flat_x.size)
     if op.zero_curve is not None and flat_x.size:
         for i, (a, b) in draw(on_curve_strategy, label="zero curve"):
             flat_x[i], flat_y[i] = a, b
-    ties = draw(ties_strategy, label="ties")
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i, how, k in ties:
-            v = flat_x[i]
-            flat_y[i] = {"equal": v, "negated": -v,
-                         "near": _near(name, float(v), k) if np.isfinite(v) else v}[how]
+    flat_y[:] = _ties(name, flat_x, flat_y, draw(ties_strategy, label="ties"))
     return x, flat_y.reshape(x.shape)
+
+
+def _ties(name: str, x: np.ndarray, y: np.ndarray, codes: bytes) -> np.ndarray:
+    """``y`` with elements tied to ``x`` by one byte each of ``codes``: 0..191 untouched
+    (75%), 192..223 ``y = x`` (12.5%), 224..239 ``y = -x`` (6.25%), 240..255 ``y`` =
+    ``x`` moved -3..-1 or 1..3 ULPs (6.25%; nonfinite ``x`` stays). A byte shrinks
+    toward untouched."""
+    b = np.frombuffer(codes, np.uint8)
+    out = y.copy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = np.where((b >= 192) & (b < 224), x, out)
+        out = np.where((b >= 224) & (b < 240), -x, out)
+        for k, steps in enumerate((-3, -2, -1, 1, 2, 3)):
+            near = (b >= 240) & ((b - 240) % 6 == k)
+            if near.any():
+                out = np.where(near, _near_all(name, x, steps), out)
+    return out.astype(name)
 
 
 def _pair_edits(name: str, op: OpSpec, size: int):
@@ -343,10 +374,7 @@ def _pair_edits(name: str, op: OpSpec, size: int):
         if op.zero_curve is not None and size:
             on_curve = st.lists(st.tuples(st.integers(0, size - 1), zero_curve_pairs(name, op)),
                                 max_size=size // 4)
-        ties = st.lists(st.tuples(st.integers(0, max(size - 1, 0)),
-                                  st.sampled_from(["equal", "negated", "near"]),
-                                  st.integers(-3, 3)),
-                        max_size=size // 4 if size else 0)
+        ties = st.binary(min_size=size, max_size=size)  # one code byte a pair (_ties)
         _PAIR_EDITS[key] = (op, (on_curve, ties))
     return _PAIR_EDITS[key][1]
 
