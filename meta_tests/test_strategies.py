@@ -38,13 +38,20 @@ def drawn(request):
     they still depend on the constants of the modules a process has loaded, and a
     share measured through them moved from 1.1% to 0.34% between two runs.)"""
     dtype = request.param
+    values, regimes = _decoded(dtype)
+    return dtype, values[regimes != "hypothesis"].tolist()
+
+
+def _decoded(dtype, regime=None):
+    """SAMPLES elements decoded from seeded uniform bytes (the ``hypothesis`` regime's
+    array all 0), and each one's regime."""
     width = np.dtype(dtype).itemsize
-    decode = strategies._regime_decoder(dtype, SOFTPLUS, (SAMPLES,), True)
+    decode = strategies._regime_decoder(dtype, SOFTPLUS, (SAMPLES,), True, regime)
     data = np.random.default_rng(0).integers(0, 256, SAMPLES * (1 + width), dtype=np.uint8)
     values = decode((data.tobytes(), np.zeros(SAMPLES, dtype)))
-    own = data.reshape(SAMPLES, 1 + width)[:, 0] % len(strategies.REGIMES) == len(
-        strategies.REGIMES) - 1
-    return dtype, values[~own].tolist()
+    regimes = np.array(strategies.REGIMES)[data.reshape(SAMPLES, 1 + width)[:, 0]
+                                           % len(strategies.REGIMES)]
+    return values, regimes if regime is None else np.full(SAMPLES, regime)
 
 
 def test_special_values_are_exact_and_simplest_first():
@@ -151,13 +158,14 @@ def test_stepping_by_ulps_is_bit_for_bit_nextafter(dtype):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("regime", strategies.REGIMES)
 def test_each_regime_draws_what_it_says(dtype, regime):
-    """Every value one regime gives is of that regime: a special value (every one of
-    them reached), a finite value within 4 ULPs of a finite special, inside the band,
-    finite, subnormal; the continuous ones many distinct values."""
+    """Every value one regime decodes (from seeded bytes, as :func:`drawn`) is of that
+    regime: a special value (every one of them reached), a finite value within 4 ULPs
+    of a finite special, inside the band, finite, subnormal; the continuous ones many
+    distinct values. (The strategy a regime names, drawn through Hypothesis, is
+    checked in test_a_regime_strategy_draws_only_that_regime.)"""
     info = np.finfo(dtype)
     specials = strategies.special_values(dtype, SOFTPLUS)
-    values = np.array(_draw(strategies._regime_arrays(dtype, SOFTPLUS, (strategies.BATCH,),
-                                                      True, regime), lambda b: b.tolist()), dtype)
+    values, _ = _decoded(dtype, regime)
     if regime == "special":
         ok = np.isin(_bits(values), _bits(specials))
         missed = specials[~np.isin(_bits(specials), _bits(values))]
@@ -180,3 +188,18 @@ def test_each_regime_draws_what_it_says(dtype, regime):
         distinct = np.unique(values).size
         assert distinct > values.size // 4, (f"{regime} ({dtype}): only {distinct} distinct "
                                              f"values of {values.size}")
+
+
+@pytest.mark.parametrize("regime", ["near_special", "subnormal"])
+def test_a_regime_strategy_draws_only_that_regime(regime):
+    """``floats(regime=...)`` through Hypothesis gives that regime's values only."""
+    values = np.array(_draw(strategies.floats("float64", op=SOFTPLUS, regime=regime),
+                            lambda v: [v]), np.float64)
+    if regime == "subnormal":
+        ok = (values != 0) & (np.abs(values) < np.finfo(np.float64).smallest_normal)
+    else:
+        specials = strategies.special_values("float64", SOFTPLUS)
+        near = np.concatenate([strategies._near_all("float64", specials[np.isfinite(specials)], k)
+                               for k in range(-4, 5)])
+        ok = np.isin(values, near)
+    assert ok.all(), f"floats(regime={regime!r}) drew {values[~ok][:5]}"

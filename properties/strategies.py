@@ -139,7 +139,32 @@ def _near_table(name: str, finite_specials: np.ndarray) -> np.ndarray:
 
 def _regime_arrays(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_nonfinite: bool,
                    regime: str | None = None) -> st.SearchStrategy[np.ndarray]:
-    """Arrays of ``shape`` whose elements mix :data:`REGIMES` (only ``regime``, if given).
+    """Arrays of ``shape`` whose elements mix :data:`REGIMES` (only ``regime``, if given):
+    one ``st.binary`` of a regime byte and a payload per element, decoded by
+    :func:`_regime_decoder`, and, for the ``hypothesis`` regime, an array drawn with
+    ``hypothesis.extra.numpy.arrays`` from ``from_dtype``.
+    """
+    if regime is not None and regime not in REGIMES:
+        raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
+    width = np.dtype(_UINT[name]).itemsize
+    size = math.prod(shape)
+    decode = _regime_decoder(name, op, shape, allow_nonfinite, regime)
+    own_dtype = np.dtype("float32" if name == "bfloat16" else name)  # from_dtype knows no bfloat16
+    raw = st.binary(min_size=size * (1 + width), max_size=size * (1 + width))
+    if regime not in (None, "hypothesis"):  # an array left unused would only repeat examples
+        return raw.map(lambda data: decode((data, np.zeros(shape, own_dtype))))
+    own = hnp.arrays(own_dtype, shape,
+                     elements=hnp.from_dtype(own_dtype, allow_nan=allow_nonfinite,
+                                             allow_infinity=allow_nonfinite))
+    return st.tuples(raw, own).map(decode)
+
+
+def _regime_decoder(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_nonfinite: bool,
+                    regime: str | None = None):
+    """:func:`_regime_arrays`' decoder: ``(bytes, hypothesis array) -> array of shape``, a
+    pure function of its input (so that the regimes' shares can be measured on uniform
+    bytes, deterministically; Hypothesis' own choices depend on the process, e.g. on the
+    constants of the modules it has loaded).
 
     One ``st.binary`` holds, per element, a regime byte (its value mod 6 indexes
     :data:`REGIMES`, so the first four come up 43 times in 256 and the last two 42)
@@ -153,34 +178,12 @@ def _regime_arrays(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_n
     largest finite pattern plus one, the magnitude's bits (uniform up to that
     modulus' bias: the lowest ``2^(w-1) mod (max+1)`` patterns, subnormals, come up
     twice as often), except that where the low three bits are 0 the next two pick a
-    boundary pattern; for ``subnormal``, the top bit is the sign, the low byte mod the mantissa's width
-    ``p`` the bit length ``L`` in ``1..p``, and the bits between them, below the
-    leading one, the rest of the pattern.
-    ``hypothesis`` elements are the element at the same index of an array drawn with
-    ``hypothesis.extra.numpy.arrays`` from ``from_dtype`` (for bfloat16, which it does
-    not know, float32 rounded to bfloat16).
+    boundary pattern; for ``subnormal``, the top bit is the sign, the low byte mod
+    the mantissa's width ``p`` the bit length ``L`` in ``1..p``, and the bits between
+    them, below the leading one, the rest of the pattern. ``hypothesis`` elements are
+    the element at the same index of the drawn array of ``from_dtype`` floats (for
+    bfloat16, which it does not know, float32 rounded to bfloat16).
     """
-    if regime is not None and regime not in REGIMES:
-        raise ValueError(f"regime must be one of {REGIMES}, got {regime!r}")
-    width = np.dtype(_UINT[name]).itemsize
-    size = math.prod(shape)
-    decode = _regime_decoder(name, op, shape, allow_nonfinite, regime)
-    own_dtype = np.dtype("float32" if name == "bfloat16" else name)  # from_dtype knows no bfloat16
-    own = hnp.arrays(own_dtype, shape,
-                     elements=hnp.from_dtype(own_dtype, allow_nan=allow_nonfinite,
-                                             allow_infinity=allow_nonfinite))
-    raw = st.binary(min_size=size * (1 + width), max_size=size * (1 + width))
-    if regime not in (None, "hypothesis"):  # an array left unused would only repeat examples
-        return raw.map(lambda data: decode((data, np.zeros(shape, own_dtype))))
-    return st.tuples(raw, own).map(decode)
-
-
-def _regime_decoder(name: str, op: OpSpec | None, shape: tuple[int, ...], allow_nonfinite: bool,
-                    regime: str | None = None):
-    """:func:`_regime_arrays`' decoder: ``(bytes, hypothesis array) -> array of shape``, a
-    pure function of its input (so that the regimes' shares can be measured on uniform
-    bytes, deterministically; Hypothesis' own choices depend on the process, e.g. on the
-    constants of the modules it has loaded)."""
     info = ml_dtypes.finfo(name)
     specials = special_values(name, op)
     if not allow_nonfinite:
@@ -329,7 +332,7 @@ def special_pairs(dtype, op: OpSpec) -> tuple[np.ndarray, np.ndarray]:
 @st.composite
 def pairs(draw, dtype, *, op: OpSpec, shape: tuple[int, ...] = (BATCH,),
           allow_nonfinite: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Two arrays of ``shape`` for a binary op: each from :func:`batches`, then a
+    """Two arrays of ``shape`` for a binary op: one :func:`batches` array of both, then a
     drawn share of elements tied (:func:`_ties`: ``y = x``, ``y = -x`` or ``y`` = a few
     ULPs from ``x``, where cancellation lives), and, for an op with a ``zero_curve``, a
     drawn share of pairs on that curve or a few ULPs off it, either way round."""
