@@ -56,3 +56,33 @@ def test_sigmoid_d2_float64_evaluation_within_stated_bound():
             if abs(exact) > 2.0 ** -1022:
                 worst = max(worst, float(err / abs(exact)))
     assert worst < fastref.REL_BOUND_SIGMOID_D2 / 4, worst  # well inside the bound
+
+
+@pytest.mark.parametrize("op", ["softplus", "sigmoid", "log_sigmoid"])
+def test_compare_with_the_fast_reference_gives_mpmaths_verdict(op):
+    """properties.assertions.compare takes the fast reference for float32 built-in ops:
+    the same classes, correctly rounded values (but the sign of 0, which mpmath lacks)
+    and ULP errors as classify with mpmath, for right, wrong and nonfinite results."""
+    from properties import classify as classify_module
+    from properties.assertions import compare
+    from properties.ops import OPS
+    x = _inputs(7)
+    rng = np.random.default_rng(8)
+    for order in OPS[op].orders:
+        exact = OPS[op].reference(order)
+        right = reference.correctly_rounded(exact, x)
+        wrong = right.copy()
+        moved = rng.random(x.size) < 0.3
+        with np.errstate(over="ignore", invalid="ignore"):
+            wrong[moved] = np.nextafter(right[moved], F32(np.inf)) * F32(1 + 2.0 ** -20)
+        wrong[rng.random(x.size) < 0.02] = np.nan
+        for got in (right, wrong):
+            fast = compare(got, exact, x, limits=OPS[op].limit_points(order))
+            slow = classify_module.classify(got, exact, x, limits=OPS[op].limit_points(order))
+            assert np.array_equal(fast.classes, slow.classes), (
+                f"{op} order {order}: classes differ at x={x[fast.classes != slow.classes][:5]}")
+            same = (fast.expected == slow.expected) | (np.isnan(fast.expected) & np.isnan(slow.expected))
+            assert same.all(), f"{op} order {order}: expected differ at x={x[~same][:5]}"
+            close = np.isclose(fast.ulps, slow.ulps, rtol=1e-6, atol=1e-6) | (fast.ulps == slow.ulps)
+            assert close.all(), (f"{op} order {order}: ULP errors {fast.ulps[~close][:5]} against "
+                                 f"mpmath's {slow.ulps[~close][:5]} at x={x[~close][:5]}")

@@ -28,6 +28,7 @@ where the backend flushes subnormals, never with ``--subnormals=strict``).
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from typing import Callable
@@ -55,8 +56,47 @@ def compare(got, exact: Callable, *inputs, limits: tuple | None = None) -> Compa
 
     ``got`` and ``inputs`` broadcast together; results are flattened. ``limits``: the
     op's limit points per input (:meth:`properties.ops.OpSpec.limit_points`).
+
+    Where ``exact`` is the declared reference of a built-in op with a certified fast
+    float32 reference (:data:`properties.fastref.FLOAT32`) and ``got`` and the input are
+    float32, that reference gives the correctly rounded values and ULP errors (as in
+    the report's sweeps and :mod:`properties.dense`): about 1 ms for a batch where
+    mpmath takes 5 ms, 16% of the float32 unary properties' time.
     """
+    fast = _fast_float32_reference(got, exact, inputs)
+    if fast is not None:
+        reference, flat = fast
+        return classify(got, exact, *inputs, limits=limits, expected=reference.rounded,
+                        ulps=reference.ulp_errors(flat))
     return classify(got, exact, *inputs, limits=limits)
+
+
+@functools.lru_cache(maxsize=1)
+def _fast_references() -> dict:
+    """Declared reference function -> (op name, order), for the built-in ops of
+    :data:`properties.fastref.FLOAT32` (a registered name cannot be registered again)."""
+    from properties import fastref
+    from properties.ops import OPS
+    return {OPS[name].reference(order): (name, order) for name in fastref.FLOAT32 if name in OPS
+            for order in OPS[name].orders if OPS[name].declared(order) is not None}
+
+
+def _fast_float32_reference(got, exact, inputs):
+    """(fastref.Reference at the flat input, flat ``got``) where one applies, else None."""
+    if len(inputs) != 1:
+        return None
+    try:
+        found = _fast_references().get(exact)
+    except TypeError:  # an unhashable callable
+        return None
+    if found is None:
+        return None
+    got, x = np.broadcast_arrays(np.asarray(got), np.asarray(inputs[0]))
+    if got.dtype != np.float32 or x.dtype != np.float32:
+        return None
+    from properties import fastref
+    name, order = found
+    return fastref.FLOAT32[name](x.reshape(-1), orders=(order,))[order], got.reshape(-1)
 
 
 def _show(v) -> str:

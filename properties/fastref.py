@@ -3,8 +3,9 @@ at float32 inputs.
 
 An op may offer such a reference in :data:`FLOAT32`: a function of float32
 inputs and derivative orders returning one :class:`Reference` per order. The
-report and the exhaustive sweep (:mod:`properties.sweep`) then use it instead
-of mpmath, and judge with :func:`properties.classify.classify` as elsewhere.
+report, the exhaustive sweep (:mod:`properties.sweep`) and the suite's float32
+comparisons (:func:`properties.assertions.compare`, :mod:`properties.dense`) then use
+it instead of mpmath, and judge with :func:`properties.classify.classify` as elsewhere.
 
 Every float32 is exact in float64, so the value and derivatives are evaluated
 in float64 with NumPy, vectorised, through :math:`e = e^{-|x|} \in [0, 1]`:
