@@ -73,7 +73,7 @@ def _time_all(fns, x, *, rounds, inner):
 
 def ratio_cell(t, base, width=13):
     """``min/median`` ratio of two ``[min, median]`` timings, right-aligned."""
-    return f"{t[0] / base[0]:.3f}/{t[1] / base[1]:.3f}".rjust(width)
+    return " " + f"{t[0] / base[0]:.3f}/{t[1] / base[1]:.3f}".rjust(width - 1)  # apart at 10x
 
 
 def worker(dtype_name, quick):
