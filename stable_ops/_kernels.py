@@ -1166,7 +1166,14 @@ def _padded_under_vmap(fn):
     elementwise: the unbatched argument is broadcast): with no trace above the
     ``vmap`` the rule sees concrete arrays, which :func:`_padded_call` pads, so
     eager ``vmap`` at shapes 1, 8 and 3 x 8 shares one compilation instead of
-    three (17 s in float64). Under ``jit`` it is traced as ``fn``."""
+    three (17 s in float64). Under ``jit`` it is traced as ``fn``.
+
+    Under ``jit(vmap(...))`` the kernel is so traced at the whole batched array, and
+    keeps its compaction (:func:`_fill_marked`). Batched by JAX instead, its ``cond``
+    and ``while`` became selects that evaluate the accurate branch at every element:
+    random pairs, :math:`10^6`, float32 111 ms against 5.9 ms, float64 205 ms against
+    13.8 ms. The program then holds both branches at full size (float64: 13,000 lines
+    of StableHLO, not 6,600; compiled in about 6 s, not 3)."""
 
     @jax.custom_batching.custom_vmap
     def call(x, y):
