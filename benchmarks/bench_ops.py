@@ -13,9 +13,10 @@ subprocess), each size (:math:`10^6`, :math:`10^7`), each op and each operation
 * ``grad``: ``grad(lambda x: f(x).sum())``, for logaddexp the gradient in both arguments;
 * ``grad-grad``: the gradient of the sum of that first derivative (in ``x`` for
   logaddexp, differentiated in both arguments: :math:`\partial_{xx}, \partial_{xy}`),
-* ``vmap``: ``vmap(f)``, the value as batched code calls it (logaddexp's kernel
-  keeps its compaction there, through its ``custom_vmap``; before, ``vmap`` turned
-  its branches into selects that evaluated the accurate branch everywhere: 20x),
+* ``vmap``: ``vmap(f)``, the value as batched code calls it (under ``jit``, ``vmap``
+  turns logaddexp's cancellation branch, a ``cond`` and ``while``, into selects that
+  evaluate the accurate branch at every element: about 20x its ``value``; see
+  :func:`stable_ops._kernels._padded_under_vmap`),
 
 it prints ``time(impl) / time(peer, same operation)``, where the peers are
 ``jax.nn.sigmoid``, ``jax.nn.log_sigmoid`` and ``jnp.logaddexp``, as

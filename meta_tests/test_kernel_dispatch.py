@@ -2,6 +2,9 @@
 eager calls and eager ``vmap`` at any shape share one compilation, and padding
 changes no bit of the result."""
 
+import logging
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -20,30 +23,51 @@ def _near_curve_and_random(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     return x.astype(np.float32), y.astype(np.float32)
 
 
+class _Compilations(logging.Handler):
+    """The names of the programs XLA compiles while installed (``jax.log_compiles``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.names = []
+
+    def emit(self, record):
+        match = re.match(r"Finished XLA compilation of jit\((\w+)\)", record.getMessage())
+        if match:
+            self.names.append(match.group(1))
+
+
 def test_eager_calls_at_any_shape_share_one_compilation_and_give_the_jitted_bits():
     x, y = _near_curve_and_random(256)
     with jax.enable_x64(False):
         want = np.asarray(jax.jit(stable_ops.logaddexp)(x, y))  # inlined: no padding
-        narrow = _kernels.logaddexp.jitted["narrow"]
-        before = narrow._cache_size()
         cuts = {(): (x[0], y[0]), (1,): (x[:1], y[:1]), (17,): (x[:17], y[:17]),
                 (3, 8): (x[:24].reshape(3, 8), y[:24].reshape(3, 8))}
-        for shape, (a, b) in cuts.items():
-            got = np.asarray(stable_ops.logaddexp(a, b))
-            assert got.shape == shape and got.dtype == np.float32, (shape, got.shape, got.dtype)
-            assert np.array_equal(got.reshape(-1), want[:got.size]), (
-                f"eager logaddexp at shape {shape} differs from jit: got {got.reshape(-1)[:8]}, "
-                f"want {want[:got.size][:8]} at x={x[:got.size][:8]}, y={y[:got.size][:8]}")
-        vmapped = np.asarray(jax.vmap(jax.vmap(stable_ops.logaddexp))(x[:24].reshape(3, 8),
-                                                                        y[:24].reshape(3, 8)))
-        assert np.array_equal(vmapped.reshape(-1), want[:24]), "eager vmap of vmap differs from jit"
-        one_unbatched = np.asarray(jax.vmap(stable_ops.logaddexp, in_axes=(0, None))(x[:8], y[0]))
-        assert np.array_equal(one_unbatched, np.asarray(jax.jit(stable_ops.logaddexp)(x[:8], y[0]))), (
-            "eager vmap with an unbatched argument differs from jit")
-        compiled = narrow._cache_size() - before
-    assert compiled <= 1, (
-        f"eager logaddexp at shapes {list(cuts)} and under eager vmap compiled the float32 kernel "
-        f"{compiled} times: each should be padded to one {_kernels._eager_length(1)}-element program")
+        compiled, logger = _Compilations(), logging.getLogger("jax")
+        logger.addHandler(compiled)
+        try:
+            with jax.log_compiles(True):
+                got = {shape: np.asarray(stable_ops.logaddexp(a, b)) for shape, (a, b) in cuts.items()}
+                mapped = {n: np.asarray(jax.vmap(stable_ops.logaddexp)(x[:n], y[:n])) for n in (1, 8, 17)}
+                one_unbatched = np.asarray(jax.vmap(stable_ops.logaddexp, in_axes=(0, None))(x[:8], y[0]))
+        finally:
+            logger.removeHandler(compiled)
+        nested = np.asarray(jax.vmap(jax.vmap(stable_ops.logaddexp))(x[:24].reshape(3, 8),
+                                                                     y[:24].reshape(3, 8)))
+        want_unbatched = np.asarray(jax.jit(stable_ops.logaddexp)(x[:8], y[0]))
+    for shape, out in got.items():
+        assert out.shape == shape and out.dtype == np.float32, (shape, out.shape, out.dtype)
+        assert np.array_equal(out.reshape(-1), want[:out.size]), (
+            f"eager logaddexp at shape {shape} differs from jit: got {out.reshape(-1)[:8]}, "
+            f"want {want[:out.size][:8]} at x={x[:out.size][:8]}, y={y[:out.size][:8]}")
+    for n, out in mapped.items():
+        assert np.array_equal(out, want[:n]), f"eager vmap at {n} elements differs from jit"
+    assert np.array_equal(one_unbatched, want_unbatched), "eager vmap with an unbatched argument differs"
+    assert np.array_equal(nested.reshape(-1), want[:24]), "eager vmap of vmap differs from jit"
+    kernels = [name for name in compiled.names if "logaddexp" in name]
+    assert len(kernels) <= 1, (
+        f"eager logaddexp at shapes {list(cuts)} and eager vmap at 1, 8 and 17 elements compiled "
+        f"the kernel {len(kernels)} times ({kernels}): each should be padded to one "
+        f"{_kernels._eager_length(1)}-element program")
 
 
 def test_eager_length_pads_by_at_most_an_eighth():

@@ -1162,18 +1162,23 @@ def _padded_under_vmap(fn):
     """``fn`` (elementwise, jitted), evaluated by :func:`_padded_call` eagerly and
     under ``vmap`` outside ``jit`` too.
 
-    A ``custom_vmap`` whose rule is the function itself at the batched arrays (it is
-    elementwise: the unbatched argument is broadcast): with no trace above the
-    ``vmap`` the rule sees concrete arrays, which :func:`_padded_call` pads, so
-    eager ``vmap`` at shapes 1, 8 and 3 x 8 shares one compilation instead of
-    three (17 s in float64). Under ``jit`` it is traced as ``fn``.
+    A ``custom_vmap`` whose rule, when the batched arrays are concrete (no trace
+    above the ``vmap``), is the function itself at them (it is elementwise: the
+    unbatched argument is broadcast), which :func:`_padded_call` pads: eager ``vmap``
+    at shapes 1, 8 and 3 x 8 shares one compilation instead of three (17 s in
+    float64). Under a trace (``jit(vmap(...))``, nested ``vmap``) the rule batches
+    ``fn`` as JAX would, the program it always was.
 
-    Under ``jit(vmap(...))`` the kernel is so traced at the whole batched array, and
-    keeps its compaction (:func:`_fill_marked`). Batched by JAX instead, its ``cond``
-    and ``while`` became selects that evaluate the accurate branch at every element:
-    random pairs, :math:`10^6`, float32 111 ms against 5.9 ms, float64 205 ms against
-    13.8 ms. The program then holds both branches at full size (float64: 13,000 lines
-    of StableHLO, not 6,600; compiled in about 6 s, not 3)."""
+    That program is not the kernel's best: batched, the cancellation branch's
+    ``cond`` and ``while`` become selects that evaluate the accurate branch at every
+    element (random pairs, :math:`10^6`: ``jit(vmap(logaddexp))`` float32 111 ms,
+    float64 205 ms, against 5.9 and 13.8 ms for the kernel at the whole batched
+    array). The kernel at the whole array keeps its compaction, but from
+    :math:`2^{12}` elements it holds the accurate branch twice (:func:`_fill_marked`'s
+    dense and sparse paths: float64 13,000 lines of StableHLO, not 6,600; compiled in
+    about 6 s, not 3), which put the report over its 60 s (52 -> 65 s) and the suite's
+    value programs from 4 to 8 s each. So it is not used under a trace, until the
+    two paths share one copy."""
 
     @jax.custom_batching.custom_vmap
     def call(x, y):
@@ -1183,9 +1188,12 @@ def _padded_under_vmap(fn):
     def rule(axis_size, in_batched, x, y):
         # JAX may batch a traced body later, outside the kernel's x64 scope (vmap of scan)
         with jax.enable_x64(True):
+            if any(isinstance(v, jax.core.Tracer) for v in (x, y)):
+                axes = tuple(0 if batched else None for batched in in_batched)
+                return jax.vmap(fn, in_axes=axes)(x, y), True
             x, y = (v if batched else jnp.broadcast_to(v, (axis_size, *v.shape))
                     for v, batched in zip((x, y), in_batched))
-            return whole(x, y), True
+            return _padded_call(fn, x, y), True
 
     def whole(x, y):
         if any(isinstance(v, jax.core.Tracer) for v in (x, y)):
