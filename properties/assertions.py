@@ -28,7 +28,6 @@ where the backend flushes subnormals, never with ``--subnormals=strict``).
 
 from __future__ import annotations
 
-import functools
 import math
 import sys
 from typing import Callable
@@ -36,7 +35,7 @@ from typing import Callable
 import numpy as np
 from hypothesis import Phase, control, settings, target
 
-from properties import evaluate, ledger
+from properties import evaluate, fastref, ledger
 from properties.classify import (CLASS_NAMES, FLUSHED_GROUP, JUDGED, VERDICTS, WRONG_FINITE,
                                  Comparison, Stats,
                                  classify, input_size)
@@ -71,30 +70,14 @@ def compare(got, exact: Callable, *inputs, limits: tuple | None = None) -> Compa
     return classify(got, exact, *inputs, limits=limits)
 
 
-@functools.lru_cache(maxsize=1)
-def _fast_references() -> dict:
-    """Declared reference function -> (op name, order), for the built-in ops of
-    :data:`properties.fastref.FLOAT32` (a registered name cannot be registered again)."""
-    from properties import fastref
-    from properties.ops import OPS
-    return {OPS[name].reference(order): (name, order) for name in fastref.FLOAT32 if name in OPS
-            for order in OPS[name].orders if OPS[name].declared(order) is not None}
-
-
 def _fast_float32_reference(got, exact, inputs):
     """(fastref.Reference at the flat input, flat ``got``) where one applies, else None."""
-    if len(inputs) != 1:
-        return None
-    try:
-        found = _fast_references().get(exact)
-    except TypeError:  # an unhashable callable
-        return None
+    found = fastref.certified_for(exact) if len(inputs) == 1 else None
     if found is None:
         return None
     got, x = np.broadcast_arrays(np.asarray(got), np.asarray(inputs[0]))
     if got.dtype != np.float32 or x.dtype != np.float32:
         return None
-    from properties import fastref
     name, order = found
     return fastref.FLOAT32[name](x.reshape(-1), orders=(order,))[order], got.reshape(-1)
 

@@ -203,21 +203,19 @@ def _sweep_inputs(op_name: str, op_id: int, dtype: str, derived: bool) -> tuple[
 _FAST_REFERENCES: dict = {}
 
 
-def _fast_reference(op: OpSpec, index, dtype: str, args: tuple[np.ndarray, ...]):
-    """The certified fast reference (:mod:`properties.fastref`) at the sweep, where
-    there is one: float32, a built-in op of ``fastref.FLOAT32`` (a registered name
-    cannot be registered again), a declared reference. Else None: mpmath, as
-    :func:`judged_sweep` says. The same judgement as the report's sweeps; about
-    1 s of mpmath saved per (op, order), 9 in the default run."""
+def _fast_reference(fn: Callable, dtype: str, args: tuple[np.ndarray, ...]):
+    """The certified fast reference (:mod:`properties.fastref`) of ``fn`` at the sweep,
+    where there is one (:func:`properties.fastref.certified_for`, float32), else None:
+    mpmath, as :func:`judged_sweep` says. The same judgement as the report's sweeps;
+    about 1 s of mpmath saved per (op, order), 9 in the default run."""
     from properties import fastref
-    from properties.ops import OPS
-    if dtype != "float32" or op.arity != 1 or op.name not in fastref.FLOAT32:
+    found = fastref.certified_for(fn) if dtype == "float32" else None
+    if found is None:
         return None
-    if OPS.get(op.name) is not op or op.declared(index) is None:
-        return None
-    if (op.name, index) not in _FAST_REFERENCES:
-        _FAST_REFERENCES[op.name, index] = fastref.FLOAT32[op.name](args[0], orders=(index,))[index]
-    return _FAST_REFERENCES[op.name, index]
+    if found not in _FAST_REFERENCES:
+        name, order = found
+        _FAST_REFERENCES[found] = fastref.FLOAT32[name](args[0], orders=(order,))[order]
+    return _FAST_REFERENCES[found]
 
 
 def judged_sweep(op: OpSpec, derivative, dtype: str
@@ -241,7 +239,7 @@ def judged_sweep(op: OpSpec, derivative, dtype: str
     fn = op.reference(key_index)
     key = (op.name, id(op), index, name)
 
-    fast = _fast_reference(op, key_index, name, args)
+    fast = _fast_reference(fn, name, args)
 
     def judge(got: np.ndarray) -> Comparison:
         got = np.asarray(got).reshape(-1)

@@ -177,9 +177,9 @@ def derivative_at(f: Callable, derivative, mode: str, *args: np.ndarray) -> np.n
     flat = [a.reshape(-1) for a in arrays]
     n = flat[0].size
     fn = elementwise(f, derivative, mode)
-    step = SHARED_BUCKET if n <= CHUNKED_UP_TO else max(n, 1)
+    step = SHARED_BUCKET if n <= CHUNKED_UP_TO else n
     parts = []
-    for start in range(0, n, step) if n else [0]:
+    for start in range(0, max(n, 1), step):  # an empty input: one empty batch
         chunk = [a[start:start + step] for a in flat]
         size = chunk[0].size
         padded = _bucket(size)

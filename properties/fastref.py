@@ -78,6 +78,7 @@ function's shape does (:math:`\sigma(x) < 1` for finite :math:`x \ge 0`,
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -387,6 +388,23 @@ def reference_f32(x: np.ndarray, order: int, op: str = "softplus") -> Reference:
 
 #: op name -> certified fast reference at float32 inputs: ``f(x, orders) -> {order: Reference}``.
 FLOAT32 = {"softplus": softplus_f32, "sigmoid": sigmoid_f32, "log_sigmoid": log_sigmoid_f32}
+
+
+@functools.lru_cache(maxsize=1)
+def _declared_references() -> dict:
+    from properties.ops import OPS  # the registry imports nothing of this module
+    return {OPS[name].reference(order): (name, order) for name in FLOAT32 if name in OPS
+            for order in OPS[name].orders if OPS[name].declared(order) is not None}
+
+
+def certified_for(exact) -> tuple[str, int] | None:
+    """``(op name, order)`` where ``exact`` is the declared reference of a built-in op
+    of :data:`FLOAT32` (a registered name cannot be registered again), else None: the
+    suite then judges float32 results of ``exact`` with this module, not mpmath."""
+    try:
+        return _declared_references().get(exact)
+    except TypeError:  # an unhashable callable
+        return None
 
 
 def ulp_errors(actual: np.ndarray, ref: Reference) -> np.ndarray:
